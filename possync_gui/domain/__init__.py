@@ -1,0 +1,1 @@
+"""Pure-Python rules and records: no Qt, no SQLAlchemy, no httpx."""

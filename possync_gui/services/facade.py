@@ -1,0 +1,134 @@
+"""``InventorySyncService``: the one object the UI and the CLI talk to (DESIGN.md §9).
+
+It orchestrates the components; they never import one another. The seed's methods that
+later work implements (sync, alerts, purchase orders, receiving, conflicts, health) are
+added here as those components land — none is a stub.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from possync_gui.domain.enums import MovementReason
+from possync_gui.domain.events import CatalogChanged, Change, StockChanged
+from possync_gui.domain.records import (
+    InventoryQuery,
+    ListRow,
+    Product,
+    ProductDetail,
+    StockRow,
+    Warehouse,
+)
+from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult
+from possync_gui.services.inventory import AdjustmentResult, InventoryService
+from possync_gui.services.listings import ListingService
+from possync_gui.store.catalog import ImportReport
+from possync_gui.store.database import Database
+
+log = logging.getLogger("possync")
+
+Listener = Callable[[Change], None]
+
+
+class InventorySyncService:
+    """The facade: inventory reads and changes now; sync, alerts, POs, receiving, conflicts next."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        inventory: InventoryService | None = None,
+        listings: ListingService | None = None,
+        demo_pos: DemoPOSService | None = None,
+    ) -> None:
+        self._db = db
+        self.inventory = inventory or InventoryService(db)
+        self.listings = listings or ListingService(db)
+        self.demo_pos = demo_pos or DemoPOSService(db)
+        self._listeners: list[Listener] = []
+        self.debug = os.environ.get("POS_SYNC_DEBUG", "").lower() in ("1", "true", "yes")
+        if self.debug:
+            self.enable_debug_mode(True)
+
+    @property
+    def database_description(self) -> str:
+        return self._db.url_for_display
+
+    # -- change events -------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            listener(change)
+
+    # -- debug ---------------------------------------------------------------------------
+    def enable_debug_mode(self, on: bool) -> None:
+        """Log every operation in detail (``POS_SYNC_DEBUG=true`` does the same at start)."""
+        self.debug = on
+        logging.getLogger("possync").setLevel(logging.DEBUG if on else logging.INFO)
+        log.info("debug mode %s", "on" if on else "off")
+
+    # -- inventory -------------------------------------------------------------------------
+    async def count_stock(self, query: InventoryQuery) -> int:
+        return await self.inventory.count_stock(query)
+
+    async def stock_page(
+        self, query: InventoryQuery, offset: int, limit: int, total: int | None = None
+    ) -> list[StockRow]:
+        return await self.inventory.stock_page(query, offset, limit, total)
+
+    async def list_warehouses(self) -> list[Warehouse]:
+        return await self.inventory.list_warehouses()
+
+    async def add_warehouse(self, code: str, name: str) -> Warehouse:
+        wh = await self.inventory.add_warehouse(code, name)
+        self._emit(CatalogChanged())
+        return wh
+
+    async def find_product(self, code: str) -> Product | None:
+        return await self.inventory.find_product(code)
+
+    async def product_detail(self, product_id: uuid.UUID) -> ProductDetail:
+        return await self.inventory.product_detail(product_id)
+
+    async def adjust_stock(
+        self,
+        product_ref: str,
+        warehouse_ref: str | uuid.UUID,
+        delta: int,
+        reason: MovementReason | str,
+        actor: str,
+        note: str | None = None,
+    ) -> AdjustmentResult:
+        result = await self.inventory.adjust_stock(
+            product_ref, warehouse_ref, delta, reason, actor, note
+        )
+        self._emit(StockChanged(frozenset({result.product.id})))
+        return result
+
+    async def import_catalog(
+        self, path: Path, actor: str, progress: Callable[[int, int], None] | None = None
+    ) -> ImportReport:
+        report = await self.inventory.import_catalog(path, actor, progress)
+        self._emit(CatalogChanged())
+        return report
+
+    async def export_catalog(self, path: Path) -> int:
+        return await self.inventory.export_catalog(path)
+
+    # -- the demo POS ----------------------------------------------------------------------
+    async def run_demo_pos(self) -> DemoTickResult:
+        """Let the simulated store sell what it would have sold since its last tick."""
+        result = await self.demo_pos.tick()
+        if result.product_ids:
+            self._emit(StockChanged(frozenset(result.product_ids)))
+        return result
+
+    # -- read-only lists for the tabs whose components have not landed yet ---------------
+    async def list_rows(self, kind: str) -> tuple[tuple[str, ...], list[ListRow]]:
+        return await self.listings.rows(kind)

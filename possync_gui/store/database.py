@@ -1,0 +1,198 @@
+"""Engine and session setup, URL resolution and start-up checks.
+
+``open_database`` turns a URL (or the default SQLite file in the platform's user data
+folder) into a ready :class:`Database`: connected, migrated to the newest schema, with
+SQLite's WAL, foreign keys and busy timeout on. Every failure a user can cause (a bad URL,
+an unreadable file, a server that refuses) becomes a :class:`DatabaseError` with one clear
+sentence and no password in it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from possync_gui.domain.errors import DatabaseError
+
+log = logging.getLogger("possync.db")
+
+ENV_DB_URL = "POSSYNC_DB_URL"
+APP_NAME = "possync"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def default_sqlite_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "possync.sqlite3"
+
+
+def resolve_url(cli_url: str | None = None) -> str:
+    """``--db`` wins, then ``POSSYNC_DB_URL``, then the per-user SQLite file."""
+    if cli_url:
+        return cli_url
+    env = os.environ.get(ENV_DB_URL)
+    if env:
+        return env
+    return f"sqlite:///{default_sqlite_path()}"
+
+
+def describe_url(url: str | URL) -> str:
+    """The URL as it may be shown to a person: never with a password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "<unparseable database URL>"
+
+
+def parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise DatabaseError(
+            f"Not a database URL: {url!r}. Use a path like sqlite:///C:/data/possync.sqlite3 "
+            "or postgresql+psycopg://user@host/dbname."
+        ) from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise DatabaseError(
+            f"Unsupported database {parsed.get_backend_name()!r} in {describe_url(parsed)}: "
+            "possync works with sqlite and postgresql."
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername != "postgresql+psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    row = cur.execute("PRAGMA journal_mode").fetchone()
+    if row and str(row[0]).lower() not in ("wal", "memory"):
+        cur.execute("PRAGMA journal_mode=WAL")
+    cur.close()
+
+
+def _check_sqlite_path(url: URL) -> None:
+    db = url.database
+    if not db or db == ":memory:":
+        return
+    path = Path(db)
+    if path.exists():
+        if path.is_dir():
+            raise DatabaseError(f"The database path {path} is a folder, not a file.")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise DatabaseError(
+                f"Cannot read and write the database file {path}: check its permissions."
+            )
+        with path.open("rb") as fh:
+            head = fh.read(16)
+        if head and head != b"SQLite format 3\x00":
+            raise DatabaseError(f"{path} is not a possync database (not an SQLite file).")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DatabaseError(f"Cannot create the folder for {path}: {err.strerror}.") from None
+    if not os.access(path.parent, os.W_OK):
+        raise DatabaseError(
+            f"Cannot create the database file in {path.parent}: no write permission."
+        )
+
+
+@dataclass
+class Database:
+    """An engine and its session factory. One per process; sessions are per unit of work."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def url_for_display(self) -> str:
+        return describe_url(self.engine.url)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.url.get_backend_name()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for one unit of work: committed on success, rolled back on error."""
+        with self.sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except exc.OperationalError as err:
+                session.rollback()
+                raise map_operational_error(err) from err
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def map_operational_error(err: exc.OperationalError) -> DatabaseError:
+    text = str(err.orig) if err.orig is not None else str(err)
+    low = text.lower()
+    if "database is locked" in low:
+        return DatabaseError(
+            "The database is busy (another possync is writing). Try again in a moment.",
+            retryable=True,
+        )
+    if "disk is full" in low or "no space left" in low:
+        return DatabaseError("The disk holding the database is full; nothing was saved.")
+    if "readonly" in low or "read-only" in low:
+        return DatabaseError("The database is read-only; nothing was saved.")
+    return DatabaseError(f"Database error: {text.splitlines()[0]}")
+
+
+def create_database(url: str, *, echo: bool = False) -> Database:
+    """Create the engine for ``url`` without touching the schema."""
+    parsed = parse_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        _check_sqlite_path(parsed)
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 5}
+    else:
+        kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {"connect_timeout": 10}
+    engine = create_engine(parsed, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except exc.DBAPIError as err:
+        engine.dispose()
+        orig = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+        raise DatabaseError(f"Cannot open the database {describe_url(parsed)}: {orig}") from None
+    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+def open_database(url: str, *, migrate: bool = True, echo: bool = False) -> Database:
+    """Open ``url`` and bring its schema to the newest revision."""
+    from possync_gui.store.migrate import upgrade  # noqa: PLC0415 - alembic is slow to import
+
+    db = create_database(url, echo=echo)
+    if migrate:
+        try:
+            upgrade(db)
+        except exc.DBAPIError as err:
+            db.dispose()
+            orig = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+            raise DatabaseError(
+                f"Cannot prepare the database {describe_url(db.engine.url)}: {orig}"
+            ) from None
+    return db

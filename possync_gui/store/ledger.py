@@ -1,0 +1,121 @@
+"""The stock ledger: every change to ``stock_levels`` is a ``stock_movements`` row.
+
+Both are written in the caller's transaction, so either both land or neither does, and
+``on_hand`` always equals the sum of the level's movements. Updates are relative
+(``on_hand = on_hand + delta``) and bump ``version``, so two desktops adding to the same
+level never lose one another's change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from possync_gui.domain.errors import ValidationError
+from possync_gui.domain.records import MovementRequest
+from possync_gui.store.models import StockLevel, StockMovement
+from possync_gui.store.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedMovement:
+    movement_id: uuid.UUID
+    product_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    delta: int
+    on_hand: int
+
+
+def _ensure_level(session: Session, product_id: uuid.UUID, warehouse_id: uuid.UUID) -> None:
+    values = {
+        "id": uuid.uuid4(),
+        "product_id": product_id,
+        "warehouse_id": warehouse_id,
+        "on_hand": 0,
+        "version": 0,
+        "updated_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(StockLevel).values(**values)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["product_id", "warehouse_id"]))
+
+
+def apply_movements(
+    session: Session, requests: Sequence[MovementRequest], *, allow_negative: bool = True
+) -> list[AppliedMovement]:
+    """Write each request to the ledger and its stock level; returns the new on-hand figures.
+
+    With ``allow_negative=False`` a change that would leave a level below zero raises
+    :class:`ValidationError` and the caller's transaction should be rolled back.
+    """
+    applied: list[AppliedMovement] = []
+    now = utcnow()
+    for req in requests:
+        if req.delta == 0:
+            continue
+        _ensure_level(session, req.product_id, req.warehouse_id)
+        new_on_hand = session.execute(
+            update(StockLevel)
+            .where(
+                StockLevel.product_id == req.product_id,
+                StockLevel.warehouse_id == req.warehouse_id,
+            )
+            .values(
+                on_hand=StockLevel.on_hand + req.delta,
+                version=StockLevel.version + 1,
+                updated_at=req.at or now,
+            )
+            .returning(StockLevel.on_hand)
+        ).scalar_one()
+        if not allow_negative and new_on_hand < 0:
+            raise ValidationError(
+                f"That change would leave {new_on_hand} on hand; stock cannot go below zero."
+            )
+        movement = StockMovement(
+            id=uuid.uuid4(),
+            product_id=req.product_id,
+            warehouse_id=req.warehouse_id,
+            delta=req.delta,
+            reason=str(req.reason),
+            reference=req.reference,
+            actor=req.actor,
+            note=req.note,
+            at=req.at or now,
+        )
+        session.add(movement)
+        applied.append(
+            AppliedMovement(movement.id, req.product_id, req.warehouse_id, req.delta, new_on_hand)
+        )
+    session.flush()
+    return applied
+
+
+def ledger_mismatches(session: Session) -> list[tuple[uuid.UUID, uuid.UUID, int, int]]:
+    """Stock levels whose on_hand differs from the sum of their movements (should be none)."""
+    sums = (
+        select(
+            StockMovement.product_id,
+            StockMovement.warehouse_id,
+            func.sum(StockMovement.delta).label("total"),
+        )
+        .group_by(StockMovement.product_id, StockMovement.warehouse_id)
+        .subquery()
+    )
+    total = func.coalesce(sums.c.total, 0)
+    rows = session.execute(
+        select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand, total)
+        .outerjoin(
+            sums,
+            (sums.c.product_id == StockLevel.product_id)
+            & (sums.c.warehouse_id == StockLevel.warehouse_id),
+        )
+        .where(StockLevel.on_hand != total)
+    ).all()
+    return [(r[0], r[1], r[2], int(r[3])) for r in rows]
