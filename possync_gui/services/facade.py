@@ -11,6 +11,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from possync_gui.domain.enums import MovementReason
@@ -121,6 +122,12 @@ class InventorySyncService:
     async def export_catalog(self, path: Path) -> int:
         return await self.inventory.export_catalog(path)
 
+    async def count_products(self, search: str = "") -> int:
+        return await self.inventory.count_products(search)
+
+    async def list_products(self, search: str = "", limit: int | None = None) -> list[Product]:
+        return await self.inventory.list_products(search, limit)
+
     # -- the demo POS ----------------------------------------------------------------------
     async def run_demo_pos(self) -> DemoTickResult:
         """Let the simulated store sell what it would have sold since its last tick."""
@@ -132,3 +139,6 @@ class InventorySyncService:
     # -- read-only lists for the tabs whose components have not landed yet ---------------
     async def list_rows(self, kind: str) -> tuple[tuple[str, ...], list[ListRow]]:
         return await self.listings.rows(kind)
+
+    async def last_sync_at(self) -> datetime | None:
+        return await self.listings.last_sync_at()

@@ -122,3 +122,10 @@ class InventoryService:
 
     async def export_catalog(self, path: Path) -> int:
         return await self._run(lambda s: catalog.export_csv(s, path))
+
+    async def count_products(self, search: str = "") -> int:
+        return await self._run(lambda s: catalog.count_products(s, search))
+
+    async def list_products(self, search: str = "", limit: int | None = None) -> list[Product]:
+        """Products by SKU whose SKU, barcode or name matches ``search``."""
+        return await self._run(lambda s: catalog.list_products(s, search, limit))

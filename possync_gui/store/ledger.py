@@ -53,7 +53,8 @@ def apply_movements(
     """Write each request to the ledger and its stock level; returns the new on-hand figures.
 
     With ``allow_negative=False`` a change that would leave a level below zero raises
-    :class:`ValidationError` and the caller's transaction should be rolled back.
+    :class:`ValidationError` and writes nothing for that change; changes before it in
+    ``requests`` stay in the session, so callers normally let the transaction roll back.
     """
     applied: list[AppliedMovement] = []
     now = utcnow()
@@ -61,22 +62,29 @@ def apply_movements(
         if req.delta == 0:
             continue
         _ensure_level(session, req.product_id, req.warehouse_id)
-        new_on_hand = session.execute(
+        level = (StockLevel.product_id == req.product_id) & (
+            StockLevel.warehouse_id == req.warehouse_id
+        )
+        stmt = (
             update(StockLevel)
-            .where(
-                StockLevel.product_id == req.product_id,
-                StockLevel.warehouse_id == req.warehouse_id,
-            )
+            .where(level)
             .values(
                 on_hand=StockLevel.on_hand + req.delta,
                 version=StockLevel.version + 1,
                 updated_at=req.at or now,
             )
             .returning(StockLevel.on_hand)
-        ).scalar_one()
-        if not allow_negative and new_on_hand < 0:
+        )
+        if not allow_negative:
+            # Refused inside the UPDATE, so a refused change leaves the level untouched even
+            # when the caller catches the error and commits the rest of its work.
+            stmt = stmt.where(StockLevel.on_hand + req.delta >= 0)
+        new_on_hand = session.execute(stmt).scalar_one_or_none()
+        if new_on_hand is None:
+            current = session.execute(select(StockLevel.on_hand).where(level)).scalar_one()
             raise ValidationError(
-                f"That change would leave {new_on_hand} on hand; stock cannot go below zero."
+                f"That change would leave {current + req.delta} on hand; "
+                "stock cannot go below zero."
             )
         movement = StockMovement(
             id=uuid.uuid4(),

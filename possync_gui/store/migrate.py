@@ -2,19 +2,28 @@
 
 Before upgrading a SQLite file that already holds data, a copy is kept beside it
 (``possync.sqlite3.bak-<revision>``) so a failed migration never costs a store.
+
+On SQLite, migrations run with foreign keys off: batch mode rebuilds a table by copy, drop
+and rename, and with foreign keys on, dropping the old ``products`` would cascade-delete
+every stock level and movement. Integrity is checked once the migration is done.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
 
+from possync_gui.domain.errors import DatabaseError
 from possync_gui.store.database import Database
 
 log = logging.getLogger("possync.db")
@@ -22,11 +31,49 @@ log = logging.getLogger("possync.db")
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-def alembic_config(db: Database) -> Config:
+def alembic_config(db: Database, engine: Engine | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["engine"] = db.engine
+    cfg.attributes["engine"] = engine if engine is not None else db.engine
     return cfg
+
+
+def _sqlite_migration_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA foreign_keys=OFF")  # must be set outside a transaction
+    cur.close()
+
+
+def _migration_engine(db: Database) -> Engine:
+    """The engine migrations run on: the app's own, or for SQLite one with foreign keys off."""
+    if db.backend != "sqlite":
+        return db.engine
+    engine = create_engine(db.engine.url, poolclass=NullPool, connect_args={"timeout": 5})
+    event.listen(engine, "connect", _sqlite_migration_pragmas)
+    return engine
+
+
+def _check_foreign_keys(engine: Engine) -> None:
+    with engine.connect() as conn:
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise DatabaseError(
+            f"The database upgrade left {len(broken)} broken references in "
+            f"{', '.join(tables)}; restore the .bak copy beside the database file."
+        )
+
+
+def _run(db: Database, action: Callable[[Config, str], None], revision: str) -> None:
+    engine = _migration_engine(db)
+    try:
+        action(alembic_config(db, engine), revision)
+        if engine is not db.engine:
+            _check_foreign_keys(engine)
+    finally:
+        if engine is not db.engine:
+            engine.dispose()
 
 
 def head_revision(db: Database) -> str:
@@ -63,8 +110,8 @@ def upgrade(db: Database, revision: str = "head") -> None:
     if current is not None:
         _backup_sqlite(db, current)
     log.info("migrating database from %s to %s", current or "empty", revision)
-    command.upgrade(alembic_config(db), revision)
+    _run(db, command.upgrade, revision)
 
 
 def downgrade(db: Database, revision: str) -> None:
-    command.downgrade(alembic_config(db), revision)
+    _run(db, command.downgrade, revision)

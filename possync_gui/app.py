@@ -1,0 +1,201 @@
+"""The composition root: settings → database (migrate, seed the demo store) → services →
+facade → window, on one qasync loop. Nothing else builds long-lived objects."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from possync_gui import __version__
+
+log = logging.getLogger("possync")
+
+#: How long --smoke and --screenshot wait for the Inventory tab's first rows.
+READY_TIMEOUT_S = 120.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="possync-gui", description="possync: warehouse and POS stock, in one window."
+    )
+    parser.add_argument("--db", metavar="URL", help="SQLite file or postgresql+psycopg:// URL")
+    parser.add_argument("--operator", metavar="NAME", help="who is at the desk (ledger actor)")
+    parser.add_argument("--no-demo", action="store_true", help="start empty, without demo data")
+    parser.add_argument("--debug", action="store_true", help="log every operation in detail")
+    parser.add_argument(
+        "--smoke", action="store_true", help="open, wait for inventory rows, print them, exit"
+    )
+    parser.add_argument("--screenshot", metavar="PATH", type=Path, help="save a PNG and exit")
+    parser.add_argument("--tab", metavar="NAME", default="Inventory", help="tab to show first")
+    parser.add_argument("--version", action="version", version=f"possync {__version__}")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    headless = args.smoke or args.screenshot is not None
+    if headless and not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    import qasync  # noqa: PLC0415 - Qt is imported only once the arguments are valid
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("possync")
+    app.setOrganizationName("possync")
+    app.setApplicationVersion(__version__)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    sys.excepthook = _excepthook
+    with loop:
+        return loop.run_until_complete(run(args))
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Build everything in order, show the window, and wait until it closes."""
+    from possync_gui.domain.errors import PossyncError  # noqa: PLC0415
+    from possync_gui.services.facade import InventorySyncService  # noqa: PLC0415
+    from possync_gui.services.settings import default_operator, load_settings  # noqa: PLC0415
+    from possync_gui.store.database import open_database, resolve_url  # noqa: PLC0415
+    from possync_gui.ui.main_window import MainWindow  # noqa: PLC0415
+
+    headless = args.smoke or args.screenshot is not None
+    log.info("init: settings")
+    settings = load_settings()
+    operator = args.operator or default_operator(settings)
+    url = resolve_url(args.db)
+    try:
+        log.info("init: database")
+        db = await asyncio.to_thread(open_database, url)
+        if not args.no_demo:
+            await _seed_if_empty(db, headless)
+    except PossyncError as err:
+        return _fatal(str(err), headless)
+    log.info("init: services and facade")
+    facade = InventorySyncService(db)
+    if args.debug:
+        facade.enable_debug_mode(True)
+    log.info("init: window")
+    window = MainWindow(facade, operator)
+    if not window.select_tab(args.tab):
+        return _fatal(f"No tab named {args.tab!r}; tabs: {', '.join(window.tab_titles())}", True)
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.show()
+    try:
+        if headless:
+            return await _headless(window, args)
+        await closed.wait()
+        return 0
+    finally:
+        db.dispose()
+
+
+async def _headless(window: Any, args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    presenter = window.tabs.inventory_presenter
+    waited = 0.0
+    while presenter.model.rowCount() == 0 and presenter.total == 0 and waited < READY_TIMEOUT_S:
+        await asyncio.sleep(0.05)
+        waited += 0.05
+    current = window.tab_widget.currentWidget()
+    list_presenter = getattr(current, "presenter", None)
+    if list_presenter is not None and list_presenter is not presenter:
+        while list_presenter.tasks.is_running("refresh"):
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # let the detail panel and chart paint
+    QApplication.processEvents()
+    if args.screenshot is not None:
+        args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(args.screenshot)):
+            return _fatal(f"Could not write {args.screenshot}", True)
+        print(f"saved {args.screenshot}")
+    if args.smoke:
+        print("tabs: " + ", ".join(window.tab_titles()))
+        print(f"inventory rows: {presenter.total}")
+    window.close()
+    return 0 if presenter.total > 0 or args.no_demo else 1
+
+
+async def _seed_if_empty(db: Any, headless: bool) -> None:
+    """First start: fill an empty database with the demo store, showing progress."""
+    from PySide6.QtCore import Qt  # noqa: PLC0415
+    from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415
+
+    from possync_gui.store.demo import is_empty, seed_demo  # noqa: PLC0415
+
+    def empty() -> bool:
+        with db.session() as session:
+            return is_empty(session)
+
+    if not await asyncio.to_thread(empty):
+        return
+    log.info("init: seeding the demo store")
+    dialog = QProgressDialog("Creating the demo store…", "Cancel", 0, 100)
+    dialog.setWindowTitle("possync — first start")
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0 if not headless else 10_000)
+    cancelled = threading.Event()
+    dialog.canceled.connect(cancelled.set)
+    loop = asyncio.get_running_loop()
+
+    def progress(phase: str, done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 0
+        loop.call_soon_threadsafe(_show_progress, dialog, phase, pct)
+
+    try:
+        await asyncio.to_thread(seed_demo, db, progress=progress, cancel=cancelled.is_set)
+    finally:
+        dialog.close()
+        dialog.deleteLater()
+
+
+def _show_progress(dialog: Any, phase: str, pct: int) -> None:
+    dialog.setLabelText(f"Creating the demo store: {phase}…")
+    dialog.setValue(pct)
+
+
+def _fatal(message: str, headless: bool) -> int:
+    """Fatal start-up errors: the one place for a modal dialog."""
+    print(f"possync: error: {message}", file=sys.stderr)
+    if not headless:
+        from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
+
+        QMessageBox.critical(None, "possync cannot start", message)
+    return 1
+
+
+def _excepthook(
+    exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
+    """Bugs: log them and show a crash dialog whose details can be copied."""
+    details = "".join(traceback.format_exception(exc_type, exc, tb))
+    log.error("unexpected error\n%s", details)
+    _crash_dialog(details)
+
+
+def _crash_dialog(details: str, show: Callable[..., Any] | None = None) -> None:
+    from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: PLC0415
+
+    if QApplication.instance() is None or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        return
+    box = QMessageBox(QMessageBox.Icon.Critical, "possync hit a bug", "Something went wrong. "
+                      "Your data is safe; the last action may not have finished.")
+    box.setDetailedText(details)
+    copy = box.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    copy.clicked.connect(lambda: QApplication.clipboard().setText(details))
+    box.open()

@@ -1,0 +1,295 @@
+"""The commands: each takes a :class:`Command` and returns its exit status.
+
+Inventory work goes through the facade (``InventorySyncService``), one ``asyncio.run`` per
+command, as DESIGN.md §8 has it for the CLI. Results go to stdout; notes about them (rows
+left out, lines rejected) go to stderr, so a script can read stdout as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from possync_gui.cli.output import Progress, cell, print_json, table
+from possync_gui.domain.enums import StockStatus
+from possync_gui.domain.errors import NotFoundError, ValidationError
+from possync_gui.domain.records import InventoryQuery, Product, StockRow, Warehouse
+from possync_gui.services.facade import InventorySyncService
+from possync_gui.services.inventory import AdjustmentResult
+from possync_gui.services.settings import default_operator, load_settings
+from possync_gui.store.database import Database, open_database, resolve_url
+from possync_gui.store.migrate import current_revision
+
+DEFAULT_LIMIT = 50
+MAX_ACTOR_LENGTH = 100  # stock_movements.actor
+
+
+class Command:
+    """One invocation: its arguments, and the database and facade, opened when first needed."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._db: Database | None = None
+        self._facade: InventorySyncService | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = open_database(resolve_url(self.args.db))
+        return self._db
+
+    @property
+    def facade(self) -> InventorySyncService:
+        if self._facade is None:
+            self._facade = InventorySyncService(self.db)
+            if self.args.debug:
+                self._facade.enable_debug_mode(True)
+        return self._facade
+
+    @property
+    def operator(self) -> str:
+        """Who the ledger records: ``--operator``, else the configured one, else the OS user."""
+        name = self.args.operator
+        if name is None:
+            name = default_operator(load_settings(on_problem=_warn))
+        name = name.strip()
+        if not name:
+            raise ValidationError("--operator needs a name.")
+        if len(name) > MAX_ACTOR_LENGTH:
+            raise ValidationError(f"--operator is longer than {MAX_ACTOR_LENGTH} characters.")
+        return name
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+
+def _warn(message: str) -> None:
+    print(f"possync: warning: {message}", file=sys.stderr)
+
+
+def _out(text: str = "") -> None:
+    print(text, file=sys.stdout)
+
+
+def _note(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def limit_argument(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return number
+
+
+def _more(shown: int, total: int, what: str) -> None:
+    if total > shown:
+        _note(f"Showing {shown} of {total} {what}; use --limit 0 to see them all.")
+
+
+# -- db, demo --------------------------------------------------------------------------------
+def db_upgrade(cmd: Command) -> int:
+    url = resolve_url(cmd.args.db)
+    before_db = open_database(url, migrate=False)
+    try:
+        before = current_revision(before_db)
+    finally:
+        before_db.dispose()
+    after = current_revision(cmd.db)
+    if before == after:
+        _out(f"{cmd.db.url_for_display} is at revision {after}, the newest.")
+    else:
+        _out(f"Upgraded {cmd.db.url_for_display} from {before or 'empty'} to revision {after}.")
+    return 0
+
+
+def demo(cmd: Command) -> int:
+    # Imported here: only this command needs the demo generator and its word lists.
+    from possync_gui.store.demo import is_empty, seed_demo  # noqa: PLC0415
+
+    with cmd.db.session() as session:
+        empty = is_empty(session)
+    if not empty:
+        raise ValidationError(
+            f"{cmd.db.url_for_display} already holds data; demo data goes only into an empty "
+            "database (give another with --db)."
+        )
+    progress = Progress("Creating demo data", sys.stderr)
+    try:
+        summary = seed_demo(
+            cmd.db,
+            products=cmd.args.products,
+            warehouses=cmd.args.warehouses,
+            history_days=cmd.args.history_days,
+            seed=cmd.args.seed,
+            progress=lambda phase, done, total: progress(done, total, phase),
+        )
+    finally:
+        progress.finish()
+    _out(f"Demo data created in {cmd.db.url_for_display}:")
+    for f in fields(summary):
+        value = getattr(summary, f.name)
+        if isinstance(value, int | float | str):  # counts and time, not the diagnostics
+            _out(f"  {f.name.replace('_', ' ')}: {cell(value)}")
+    return 0
+
+
+# -- products --------------------------------------------------------------------------------
+def products_import(cmd: Command) -> int:
+    path = Path(cmd.args.file)
+    progress = Progress(f"Importing {path.name}", sys.stderr)
+    try:
+        report = asyncio.run(cmd.facade.import_catalog(path, cmd.operator, progress))
+    finally:
+        progress.finish()
+    _out(
+        f"Imported {path.name}: {report.lines} lines, {report.created} products created, "
+        f"{report.updated} updated, {report.stock_changes} stock changes."
+    )
+    if not report.rejected:
+        return 0
+    for line, reason in report.rejected:
+        _note(f"  line {line}: {reason}")
+    _note(
+        f"possync: error: {len(report.rejected)} of {report.lines} lines were rejected "
+        "(listed above); the other lines were imported."
+    )
+    return 1
+
+
+def products_export(cmd: Command) -> int:
+    path = Path(cmd.args.file)
+    written = asyncio.run(cmd.facade.export_catalog(path))
+    _out(f"Wrote {written} lines to {path}.")
+    return 0
+
+
+def products_list(cmd: Command) -> int:
+    args = cmd.args
+
+    async def work() -> tuple[int, list[Product]]:
+        total = await cmd.facade.count_products(args.search)
+        return total, await cmd.facade.list_products(args.search, args.limit or None)
+
+    total, products = asyncio.run(work())
+    if args.json:
+        print_json(products, sys.stdout)
+    elif not products:
+        _out("No products match." if args.search else "No products yet.")
+    else:
+        headers = ("SKU", "NAME", "BARCODE", "UNIT COST", "MIN", "REORDER PT", "REORDER QTY")
+        rows = [
+            (p.sku, p.name, p.barcode, p.unit_cost, p.minimum_stock, p.reorder_point)
+            + (p.reorder_quantity, p.preferred_supplier_code)
+            for p in products
+        ]
+        _out(table((*headers, "SUPPLIER"), rows))
+    _more(len(products), total, "products")
+    return 0
+
+
+# -- stock -----------------------------------------------------------------------------------
+async def _warehouse(facade: InventorySyncService, code: str) -> Warehouse:
+    warehouses = await facade.list_warehouses()
+    for wh in warehouses:
+        if code in (wh.code, str(wh.id)):
+            return wh
+    known = ", ".join(wh.code for wh in warehouses) or "none yet (add one with 'warehouses add')"
+    raise NotFoundError(f"No warehouse {code!r}. Known warehouses: {known}.")
+
+
+def stock_list(cmd: Command) -> int:
+    args = cmd.args
+
+    async def work() -> tuple[int, list[StockRow]]:
+        warehouse = await _warehouse(cmd.facade, args.warehouse) if args.warehouse else None
+        query = InventoryQuery(
+            text=args.search,
+            warehouse_id=warehouse.id if warehouse else None,
+            status=StockStatus(args.status) if args.status else None,
+        )
+        total = await cmd.facade.count_stock(query)
+        return total, await cmd.facade.stock_page(query, 0, args.limit or total, total)
+
+    total, rows = asyncio.run(work())
+    if args.json:
+        print_json((_fields(r) | {"status": r.status} for r in rows), sys.stdout)
+    elif not rows:
+        _out("No stock matches.")
+    else:
+        headers = ("SKU", "NAME", "WAREHOUSE", "ON HAND", "MIN", "REORDER PT", "STATUS")
+        _out(
+            table(
+                headers,
+                [
+                    (r.sku, r.name, r.warehouse_code, r.on_hand, r.minimum_stock)
+                    + (r.reorder_point, r.status)
+                    for r in rows
+                ],
+            )
+        )
+    _more(len(rows), total, "stock rows")
+    return 0
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+async def _unknown_product(facade: InventorySyncService, ref: str) -> NotFoundError:
+    """The error for a SKU nobody has, naming the SKUs that start the same way."""
+    prefix = ref[: max(1, len(ref) // 2)]
+    found = await facade.list_products(prefix, 50)
+    similar = [p.sku for p in found if p.sku.lower().startswith(prefix.lower())][:5]
+    hint = (
+        f" Similar SKUs: {', '.join(similar)}."
+        if similar
+        else " 'possync products list --search TEXT' finds products."
+    )
+    return NotFoundError(f"No product with SKU or barcode {ref!r}.{hint}")
+
+
+def stock_adjust(cmd: Command) -> int:
+    args = cmd.args
+    actor = cmd.operator
+
+    async def work() -> AdjustmentResult:
+        facade = cmd.facade
+        product = await facade.find_product(args.sku)
+        if product is None:
+            raise await _unknown_product(facade, args.sku)
+        warehouse = await _warehouse(facade, args.warehouse)
+        return await facade.adjust_stock(
+            str(product.id), warehouse.id, args.delta, args.reason, actor, args.note
+        )
+
+    result = asyncio.run(work())
+    _out(
+        f"{result.product.sku} in {result.warehouse.code}: {result.delta:+d} ({args.reason}, "
+        f"by {actor}); {result.on_hand} on hand now."
+    )
+    return 0
+
+
+# -- warehouses ------------------------------------------------------------------------------
+def warehouses_list(cmd: Command) -> int:
+    warehouses = asyncio.run(cmd.facade.list_warehouses())
+    if cmd.args.json:
+        print_json(warehouses, sys.stdout)
+    elif not warehouses:
+        _out("No warehouses yet; add one with 'possync warehouses add CODE --name NAME'.")
+    else:
+        _out(table(("CODE", "NAME"), [(wh.code, wh.name) for wh in warehouses]))
+    return 0
+
+
+def warehouses_add(cmd: Command) -> int:
+    name = cmd.args.name or cmd.args.code
+    wh = asyncio.run(cmd.facade.add_warehouse(cmd.args.code, name))
+    _out(f"Added warehouse {wh.code} ({wh.name}).")
+    return 0

@@ -1,0 +1,201 @@
+"""The main window: six tabs, a status bar (database, last sync, operator), the menus.
+
+All wiring between tabs, presenters and the facade's change events lives in
+``_connect_signals``; tabs never find each other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from possync_gui import __version__
+from possync_gui.domain.events import Change, StockChanged
+from possync_gui.services.facade import InventorySyncService
+from possync_gui.ui.async_helpers import TaskRunner
+from possync_gui.ui.tabs import Tabs, build_tabs
+
+ERROR_HIDE_MS = 20_000
+#: How often the simulated Demo POS sells (only when a demo integration exists).
+DEMO_TICK_MS = 30_000
+
+
+class MessageBar(QWidget):
+    """A non-modal line above the tabs for errors the user should read (STYLE habit 7)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("Dismiss")
+        close.setFlat(True)
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.setStyleSheet("MessageBar { background: #fde2e1; border: 1px solid #e5a1a0; }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    def show_error(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
+        self._timer.start(ERROR_HIDE_MS)
+
+
+class MainWindow(QMainWindow):
+    """Signals: ``closed()`` once the window has closed."""
+
+    closed = Signal()
+
+    def __init__(self, facade: InventorySyncService, operator: str, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.facade = facade
+        self.operator = operator
+        self.setWindowTitle("possync — warehouse and POS stock")
+        self.resize(1280, 800)
+        self.tabs: Tabs = build_tabs(facade, operator)
+        self.tab_widget = QTabWidget()
+        self.tab_widget.setDocumentMode(True)
+        for title, widget in self.tabs.all():
+            self.tab_widget.addTab(widget, title)
+        self.message_bar = MessageBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.tab_widget, 1)
+        self.setCentralWidget(central)
+        self.db_label = QLabel(f"Database: {facade.database_description}")
+        self.sync_label = QLabel("Last sync: never")
+        self.operator_label = QLabel(f"Operator: {operator}")
+        for label in (self.db_label, self.sync_label, self.operator_label):
+            self.statusBar().addPermanentWidget(label)
+        self.tasks = TaskRunner(self.show_error)
+        self._build_menus()
+        self._demo_timer = QTimer(self)
+        self._demo_timer.setInterval(DEMO_TICK_MS)
+        self._connect_signals()
+        self._restore_geometry()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        import_action = file_menu.addAction("&Import catalog CSV…")
+        import_action.triggered.connect(self.tabs.inventory._on_import_clicked)
+        export_action = file_menu.addAction("&Export catalog CSV…")
+        export_action.triggered.connect(self.tabs.inventory._on_export_clicked)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        view_menu = self.menuBar().addMenu("&View")
+        self.debug_action = QAction("&Debug mode", self, checkable=True)
+        self.debug_action.setChecked(self.facade.debug)
+        self.debug_action.setToolTip("Log every operation in detail (also POS_SYNC_DEBUG=true)")
+        view_menu.addAction(self.debug_action)
+        for i in range(self.tab_widget.count()):
+            action = view_menu.addAction(self.tab_widget.tabText(i))
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _checked=False, i=i: self.tab_widget.setCurrentIndex(i))
+        help_menu = self.menuBar().addMenu("&Help")
+        about = help_menu.addAction("&About possync")
+        about.triggered.connect(self._show_about)
+
+    def _connect_signals(self) -> None:
+        inv = self.tabs.inventory_presenter
+        inv.error.connect(self.show_error)
+        self.tabs.inventory.message.connect(self.show_message)
+        for _title, _tab, presenter in self.tabs.lists:
+            presenter.error.connect(self.show_error)
+        self.facade.subscribe(self._on_change)
+        self.debug_action.toggled.connect(self.facade.enable_debug_mode)
+        self._demo_timer.timeout.connect(lambda: self.tasks.run("demo-pos", self._demo_tick()))
+        self._demo_timer.start()
+        self.tasks.run("last-sync", self._refresh_last_sync())
+
+    # -- change events -----------------------------------------------------------------------
+    def _on_change(self, change: Change) -> None:
+        self.tabs.inventory_presenter.on_change(change)
+        for _title, _tab, presenter in self.tabs.lists:
+            presenter.on_change(change)
+
+    async def _demo_tick(self) -> None:
+        result = await self.facade.run_demo_pos()
+        if result.units_sold:
+            self.show_message(f"Demo POS sold {result.units_sold} units")
+        await self._refresh_last_sync()
+
+    async def _refresh_last_sync(self) -> None:
+        when: datetime | None = await self.facade.last_sync_at()
+        text = when.astimezone().strftime("%Y-%m-%d %H:%M") if when else "never"
+        self.sync_label.setText(f"Last sync: {text}")
+
+    # -- messages ----------------------------------------------------------------------------
+    def show_error(self, text: str) -> None:
+        self.message_bar.show_error(text)
+        self.statusBar().showMessage(text, ERROR_HIDE_MS)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8_000)
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About possync",
+            f"<b>possync {__version__}</b><p>Keeps point-of-sale stock and warehouse stock in "
+            f"step.</p><p>Database: {self.facade.database_description}<br>"
+            f"Operator: {self.operator}</p>",
+        )
+
+    def select_tab(self, title: str) -> bool:
+        for i in range(self.tab_widget.count()):
+            if self.tab_widget.tabText(i).lower().replace(" ", "") == title.lower().replace(" ", ""):
+                self.tab_widget.setCurrentIndex(i)
+                return True
+        return False
+
+    def tab_titles(self) -> list[str]:
+        return [self.tab_widget.tabText(i) for i in range(self.tab_widget.count())]
+
+    # -- geometry lives apart from settings (STYLE habit 10) --------------------------------
+    def _restore_geometry(self) -> None:
+        state = QSettings()
+        geometry = state.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        header = state.value("inventory/header")
+        if header is not None:
+            self.tabs.inventory.table.horizontalHeader().restoreState(header)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        state = QSettings()
+        state.setValue("window/geometry", self.saveGeometry())
+        state.setValue("inventory/header", self.tabs.inventory.table.horizontalHeader().saveState())
+        self._demo_timer.stop()
+        self.tasks.cancel_all()
+        self.tabs.inventory_presenter.tasks.cancel_all()
+        for _title, _tab, presenter in self.tabs.lists:
+            presenter.tasks.cancel_all()
+        super().closeEvent(event)
+        self.closed.emit()
+
+
+__all__ = ["MainWindow", "StockChanged"]

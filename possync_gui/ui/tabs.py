@@ -1,0 +1,43 @@
+"""The six tabs, in order, with what each read-only tab says while its issue is open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QWidget
+
+from possync_gui.services.facade import InventorySyncService
+from possync_gui.ui.inventory.presenter import InventoryPresenter
+from possync_gui.ui.inventory.tab import InventoryTab
+from possync_gui.ui.list_tab import ListPresenter, ListTab
+
+#: (title, listing kind, what the tab says when it has no rows yet)
+READ_ONLY_TABS = (
+    ("Alerts", "alerts", "Stock alerts appear here when products fall to their reorder point."),
+    ("Purchase Orders", "purchase_orders", "Purchase orders created from alerts appear here."),
+    ("Receiving", "receiving", "Deliveries received with the scanner appear here."),
+    ("Conflicts", "conflicts", "Disagreements between a POS and the warehouse appear here."),
+    ("Integrations", "integrations", "POS integrations (Square, Shopify, WooCommerce…) appear here."),
+)
+
+
+@dataclass
+class Tabs:
+    """The tab widgets and presenters the window shows; built by ``build_tabs``."""
+
+    inventory: InventoryTab
+    inventory_presenter: InventoryPresenter
+    lists: list[tuple[str, ListTab, ListPresenter]]
+
+    def all(self) -> list[tuple[str, QWidget]]:
+        return [("Inventory", self.inventory)] + [(title, tab) for title, tab, _ in self.lists]
+
+
+def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
+    inventory_presenter = InventoryPresenter(facade, operator)
+    inventory = InventoryTab(inventory_presenter)
+    lists = []
+    for title, kind, empty in READ_ONLY_TABS:
+        presenter = ListPresenter(facade, kind)
+        lists.append((title, ListTab(presenter, empty), presenter))
+    return Tabs(inventory, inventory_presenter, lists)

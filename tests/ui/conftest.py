@@ -1,0 +1,59 @@
+"""The qasync + pytest-qt pattern that does not crash (RECIPES.md §1.3–1.6).
+
+One qasync loop for the whole session, created ``already_running`` because pytest-qt pumps
+Qt events after each test; leftover tasks are cancelled in a ``tryfirst`` teardown hook,
+before pytest-qt deletes the test's widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import qasync  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+T = TypeVar("T")
+_LOOP: qasync.QEventLoop | None = None
+
+
+@pytest.fixture(scope="session")
+def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+    global _LOOP  # noqa: PLW0603 - one loop for the whole session, by design
+    if _LOOP is None:
+        _LOOP = qasync.QEventLoop(qapp, already_running=True)
+        asyncio.set_event_loop(_LOOP)
+    yield _LOOP
+
+
+@pytest.hookimpl(tryfirst=True, wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    if _LOOP is not None:
+        pending = [t for t in asyncio.all_tasks(_LOOP) if not t.done()]
+        for task in pending:
+            task.cancel()
+        app = QApplication.instance()
+        for _ in range(200):
+            if all(t.done() for t in pending):
+                break
+            assert app is not None
+            app.processEvents()
+    return (yield)
+
+
+@pytest.fixture
+def run_async(qloop: qasync.QEventLoop, qtbot: Any) -> Callable[..., Any]:
+    """Run a coroutine on the session loop and return its result (or raise its error)."""
+
+    def runner(coro: Awaitable[T], timeout: int = 30_000) -> T:
+        task = asyncio.ensure_future(coro, loop=qloop)
+        qtbot.waitUntil(task.done, timeout=timeout)
+        return task.result()
+
+    return runner
