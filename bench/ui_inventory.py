@@ -28,9 +28,21 @@ ROOT = Path(__file__).resolve().parents[1]
 def seed(url: str, products: int, warehouses: int) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "possync_gui", "--db", url, "demo",
-         "--products", str(products), "--warehouses", str(warehouses)],
-        check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "possync_gui",
+            "--db",
+            url,
+            "demo",
+            "--products",
+            str(products),
+            "--warehouses",
+            str(warehouses),
+        ],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
     )
     return time.perf_counter() - start
 
@@ -53,7 +65,11 @@ def measure(url: str) -> None:
             self.rows_ready = False
 
         def eventFilter(self, _obj: QObject, event: QEvent) -> bool:  # noqa: N802
-            if event.type() == QEvent.Type.Paint and self.rows_ready and self.painted_rows_at is None:
+            if (
+                event.type() == QEvent.Type.Paint
+                and self.rows_ready
+                and self.painted_rows_at is None
+            ):
                 self.painted_rows_at = time.perf_counter()
             return False
 
@@ -104,8 +120,10 @@ def measure(url: str) -> None:
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"stock rows:                 {total:,}")
         print(f"window shown:               {shown - T0:.2f} s after process start (target <= 2 s)")
-        print(f"first painted rows:         {(first_rows - shown) * 1000:.0f} ms after shown "
-              f"(target <= 300 ms)")
+        print(
+            f"first painted rows:         {(first_rows - shown) * 1000:.0f} ms after shown "
+            f"(target <= 300 ms)"
+        )
         print(f"scroll to last row:         {scrolled - scroll_start:.2f} s")
         print(f"longest GUI-thread stall:   {stall['max'] * 1000:.0f} ms (10 ms timer probe)")
         print(f"peak RSS:                   {rss_mb:.0f} MB (target <= 350 MB)")

@@ -192,8 +192,11 @@ def _crash_dialog(details: str, show: Callable[..., Any] | None = None) -> None:
 
     if QApplication.instance() is None or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         return
-    box = QMessageBox(QMessageBox.Icon.Critical, "possync hit a bug", "Something went wrong. "
-                      "Your data is safe; the last action may not have finished.")
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "possync hit a bug",
+        "Something went wrong. Your data is safe; the last action may not have finished.",
+    )
     box.setDetailedText(details)
     copy = box.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
     box.addButton(QMessageBox.StandardButton.Close)

@@ -135,7 +135,9 @@ class HttpTransport:
         self.base_url = check_base_url(base_url)
         self._error_text = error_text
         self._max_attempts = max_attempts
-        self._backoff = wait_exponential_jitter(initial=backoff_initial, max=backoff_max)
+        self._backoff = wait_exponential_jitter(
+            multiplier=backoff_initial, max=backoff_max, jitter=backoff_initial
+        )
         self._debug = debug
         self._sleep = sleep
         self.client = httpx.AsyncClient(

@@ -27,10 +27,30 @@ def _alerts(s: Session) -> tuple[tuple[str, ...], list[ListRow]]:
         .order_by(m.StockAlert.updated_at.desc())
         .limit(LIMIT)
     ).all()
-    headers = ("SKU", "Product", "Warehouse", "On hand", "Reorder point", "Urgency", "Status", "Updated")
+    headers = (
+        "SKU",
+        "Product",
+        "Warehouse",
+        "On hand",
+        "Reorder point",
+        "Urgency",
+        "Status",
+        "Updated",
+    )
     return headers, [
-        ListRow(a.id, (a.product_code, a.product_name, wh, str(a.current_stock),
-                       str(a.reorder_point), a.urgency_level, a.status, _when(a.updated_at)))
+        ListRow(
+            a.id,
+            (
+                a.product_code,
+                a.product_name,
+                wh,
+                str(a.current_stock),
+                str(a.reorder_point),
+                a.urgency_level,
+                a.status,
+                _when(a.updated_at),
+            ),
+        )
         for a, wh in rows
     ]
 
@@ -45,16 +65,29 @@ def _purchase_orders(s: Session) -> tuple[tuple[str, ...], list[ListRow]]:
     ).all()
     headers = ("Order", "Supplier", "Warehouse", "Total", "Status", "Created by", "Created")
     return headers, [
-        ListRow(po.id, (po.order_number, sup, wh, f"{po.total_amount:,.2f}", po.status,
-                        po.created_by, _when(po.created_at)))
+        ListRow(
+            po.id,
+            (
+                po.order_number,
+                sup,
+                wh,
+                f"{po.total_amount:,.2f}",
+                po.status,
+                po.created_by,
+                _when(po.created_at),
+            ),
+        )
         for po, sup, wh in rows
     ]
 
 
 def _receiving(s: Session) -> tuple[tuple[str, ...], list[ListRow]]:
     items = (
-        select(m.DeliveryItem.delivery_id, func.count().label("n"),
-               func.sum(m.DeliveryItem.quantity_received).label("units"))
+        select(
+            m.DeliveryItem.delivery_id,
+            func.count().label("n"),
+            func.sum(m.DeliveryItem.quantity_received).label("units"),
+        )
         .group_by(m.DeliveryItem.delivery_id)
         .subquery()
     )
@@ -68,8 +101,18 @@ def _receiving(s: Session) -> tuple[tuple[str, ...], list[ListRow]]:
     ).all()
     headers = ("Delivery", "Supplier", "Warehouse", "Lines", "Units", "Received by", "Received")
     return headers, [
-        ListRow(d.id, (d.external_id, sup or "", wh, str(n or 0), str(units or 0),
-                       d.received_by, _when(d.received_at)))
+        ListRow(
+            d.id,
+            (
+                d.external_id,
+                sup or "",
+                wh,
+                str(n or 0),
+                str(units or 0),
+                d.received_by,
+                _when(d.received_at),
+            ),
+        )
         for d, wh, sup, n, units in rows
     ]
 
@@ -83,9 +126,18 @@ def _conflicts(s: Session) -> tuple[tuple[str, ...], list[ListRow]]:
     ).all()
     headers = ("SKU", "Product", "POS", "Warehouse", "Base", "Status", "Detected")
     return headers, [
-        ListRow(c.id, (sku, name, str(c.pos_value), str(c.system_value),
-                       "" if c.base_value is None else str(c.base_value), c.status,
-                       _when(c.detected_at)))
+        ListRow(
+            c.id,
+            (
+                sku,
+                name,
+                str(c.pos_value),
+                str(c.system_value),
+                "" if c.base_value is None else str(c.base_value),
+                c.status,
+                _when(c.detected_at),
+            ),
+        )
         for c, sku, name in rows
     ]
 
@@ -94,9 +146,17 @@ def _integrations(s: Session) -> tuple[tuple[str, ...], list[ListRow]]:
     rows = s.execute(select(m.POSIntegration).order_by(m.POSIntegration.name)).scalars().all()
     headers = ("Name", "Type", "Status", "Frequency", "Conflicts", "Last sync")
     return headers, [
-        ListRow(i.id, (i.name, i.type, i.status, i.sync_frequency.replace("_", " "),
-                       str(i.sync_settings.get("conflictResolution", "")).replace("_", " "),
-                       _when(i.last_sync_at) or "never"))
+        ListRow(
+            i.id,
+            (
+                i.name,
+                i.type,
+                i.status,
+                i.sync_frequency.replace("_", " "),
+                str(i.sync_settings.get("conflictResolution", "")).replace("_", " "),
+                _when(i.last_sync_at) or "never",
+            ),
+        )
         for i in rows
     ]
 

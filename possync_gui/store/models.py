@@ -231,7 +231,7 @@ class StockAlert(Base):
     dismissed_reason: Mapped[str | None] = mapped_column(Text)
     snoozed_until: Mapped[datetime | None]
     purchase_order_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("auto_purchase_orders.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("auto_purchase_orders.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

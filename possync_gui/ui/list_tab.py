@@ -141,4 +141,6 @@ class ListTab(QWidget):
     def _on_loaded(self, count: int) -> None:
         self.table.resizeColumnsToContents()
         noun = "row" if count == 1 else "rows"
-        self.status.setText(f"{count:,} {noun}. {self._empty_text}" if count == 0 else f"{count:,} {noun}")
+        self.status.setText(
+            f"{count:,} {noun}. {self._empty_text}" if count == 0 else f"{count:,} {noun}"
+        )

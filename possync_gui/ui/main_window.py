@@ -167,7 +167,9 @@ class MainWindow(QMainWindow):
 
     def select_tab(self, title: str) -> bool:
         for i in range(self.tab_widget.count()):
-            if self.tab_widget.tabText(i).lower().replace(" ", "") == title.lower().replace(" ", ""):
+            if self.tab_widget.tabText(i).lower().replace(" ", "") == title.lower().replace(
+                " ", ""
+            ):
                 self.tab_widget.setCurrentIndex(i)
                 return True
         return False

@@ -17,7 +17,11 @@ READ_ONLY_TABS = (
     ("Purchase Orders", "purchase_orders", "Purchase orders created from alerts appear here."),
     ("Receiving", "receiving", "Deliveries received with the scanner appear here."),
     ("Conflicts", "conflicts", "Disagreements between a POS and the warehouse appear here."),
-    ("Integrations", "integrations", "POS integrations (Square, Shopify, WooCommerce…) appear here."),
+    (
+        "Integrations",
+        "integrations",
+        "POS integrations (Square, Shopify, WooCommerce…) appear here.",
+    ),
 )
 
 

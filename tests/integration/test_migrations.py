@@ -86,16 +86,6 @@ def test_round_trip_with_data(db_url: str, request: pytest.FixtureRequest) -> No
             "stock_levels": 1,
             "stock_movements": 1,
         }
-        if db.backend == "postgresql":
-            # Known bug: 0001_baseline hands the use_alter foreign key of
-            # stock_alerts.purchase_order_id to op.create_table, which leaves it out on
-            # PostgreSQL (SQLite cannot ALTER, so it renders the key inline).
-            request.applymarker(
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="0001_baseline never creates fk stock_alerts.purchase_order_id on PG",
-                )
-            )
         assert _schema_differences(db) == []
     finally:
         db.dispose()

@@ -30,9 +30,6 @@ from tests.fakes.shopify import (
 
 # pos/http.py passes tenacity 9.2 the deprecated `initial=`; until it passes `multiplier=`
 # every HttpTransport warns (reported; this file does not own http.py).
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:The 'initial' parameter is deprecated:DeprecationWarning"
-)
 
 TOKEN = "shpat_fake_0123456789abcdef"
 GRAPHQL = r"/graphql\.json$"

@@ -27,9 +27,6 @@ COUNTS = "/v2/inventory/counts/batch-retrieve"
 
 # http.py builds tenacity's wait_exponential_jitter with ``initial=``, which tenacity 9.2
 # deprecates; until http.py passes ``multiplier=`` the warning must not fail these tests.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:The 'initial' parameter is deprecated:DeprecationWarning"
-)
 
 
 class Sleeps:

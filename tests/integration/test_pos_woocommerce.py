@@ -24,9 +24,6 @@ NOW = datetime(2026, 1, 20, 12, 0, 0, tzinfo=UTC)
 
 # http.py builds tenacity's wait_exponential_jitter with ``initial=``, which tenacity 9.2
 # deprecates; until http.py passes ``multiplier=`` the warning must not fail these tests.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:The 'initial' parameter is deprecated:DeprecationWarning"
-)
 
 
 class Sleeps:

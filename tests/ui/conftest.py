@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 T = TypeVar("T")
 _LOOP: qasync.QEventLoop | None = None
+_EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="possync-test")
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +30,12 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     global _LOOP  # noqa: PLW0603 - one loop for the whole session, by design
     if _LOOP is None:
         _LOOP = qasync.QEventLoop(qapp, already_running=True)
+        # Plain Python worker threads: qasync's QThread executor would outlive the session
+        # and Qt aborts on "QThread: Destroyed while thread is still running".
+        _LOOP.set_default_executor(_EXECUTOR)
         asyncio.set_event_loop(_LOOP)
     yield _LOOP
+    _EXECUTOR.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.hookimpl(tryfirst=True, wrapper=True)
@@ -57,3 +63,13 @@ def run_async(qloop: qasync.QEventLoop, qtbot: Any) -> Callable[..., Any]:
         return task.result()
 
     return runner
+
+
+@pytest.fixture(autouse=True)
+def _fresh_window_state(qapp: QApplication) -> Iterator[None]:
+    """Window geometry and column order persist in QSettings; each test starts from none."""
+    from PySide6.QtCore import QSettings
+
+    QSettings().clear()
+    yield
+    QSettings().clear()

@@ -58,7 +58,8 @@ def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path) -> No
 
 
 def test_an_unknown_tab_name_is_refused(tmp_path: Path) -> None:
-    result = _start("--db", f"sqlite:///{tmp_path / 'x.sqlite3'}", "--no-demo", "--smoke",
-                    "--tab", "Reports")
+    result = _start(
+        "--db", f"sqlite:///{tmp_path / 'x.sqlite3'}", "--no-demo", "--smoke", "--tab", "Reports"
+    )
     assert result.returncode == 1
     assert "No tab named 'Reports'" in result.stderr

@@ -66,7 +66,12 @@ def _scan(qtbot: Any, win: MainWindow, code: str) -> None:
 
 def test_window_opens_on_the_demo_store_with_six_tabs(window: MainWindow) -> None:
     assert window.tab_titles() == [
-        "Inventory", "Alerts", "Purchase Orders", "Receiving", "Conflicts", "Integrations"
+        "Inventory",
+        "Alerts",
+        "Purchase Orders",
+        "Receiving",
+        "Conflicts",
+        "Integrations",
     ]
     assert window.tabs.inventory_presenter.total == 1800  # 900 products x 2 warehouses
     assert _cell(window, 0, Column.SKU) not in ("", "…")
@@ -138,7 +143,9 @@ def test_status_and_warehouse_filters(qtbot: Any, window: MainWindow) -> None:
     assert {_cell(window, r, Column.STATUS) for r in range(shown)} == {"Out of stock"}
     tab.status.setCurrentIndex(0)
     qtbot.waitUntil(lambda: presenter.total == everything)
-    tab.warehouse.setCurrentIndex(tab.warehouse.findText("store-front", Qt.MatchFlag.MatchStartsWith))
+    tab.warehouse.setCurrentIndex(
+        tab.warehouse.findText("store-front", Qt.MatchFlag.MatchStartsWith)
+    )
     qtbot.waitUntil(lambda: presenter.total == everything // 2)
     assert {_cell(window, r, Column.WAREHOUSE) for r in range(50)} == {"store-front"}
 
@@ -178,9 +185,13 @@ def test_manual_adjustment_writes_the_ledger_and_updates_the_screen(
     qtbot.waitUntil(
         lambda: _cell(window, 3, Column.ON_HAND).replace(",", "") == str(row.on_hand + 7)
     )
-    qtbot.waitUntil(lambda: tab.detail.movements.rowCount() > 0)
+    # the detail panel reloads after the list: wait for the new ledger line to show
+    qtbot.waitUntil(
+        lambda: (
+            tab.detail.movements.rowCount() > 0 and tab.detail.movements.item(0, 2).text() == "+7"
+        )
+    )
     newest = [tab.detail.movements.item(0, c).text() for c in range(6)]
-    assert newest[2] == "+7"
     assert newest[3] == "Found stock — behind the pallet"
     assert newest[4] == "tester"
 
@@ -199,7 +210,7 @@ def test_adjustment_below_zero_is_refused_with_a_clear_message(
         "adjust",
         presenter.adjust(row.sku, row.warehouse_id, -(row.on_hand + 5), MovementReason.DAMAGE, ""),
     )
-    qtbot.waitUntil(lambda: window.message_bar.isVisible())
+    qtbot.waitUntil(window.message_bar.isVisible)
     assert "below zero" in window.message_bar.label.text()
     assert _cell(window, 0, Column.ON_HAND).replace(",", "") == str(row.on_hand)
 

@@ -37,8 +37,9 @@ class AdjustDialog(QDialog):
         form.addRow(QLabel(f"<b>{row.name}</b>"))
         self.warehouse = QComboBox()
         for wh in warehouses:
-            self.warehouse.addItem(f"{wh.code} — {wh.name}", wh.id)
-        self.warehouse.setCurrentIndex(max(0, self.warehouse.findData(row.warehouse_id)))
+            # Qt cannot compare Python UUID objects in findData(); keep their text.
+            self.warehouse.addItem(f"{wh.code} — {wh.name}", str(wh.id))
+        self.warehouse.setCurrentIndex(max(0, self.warehouse.findData(str(row.warehouse_id))))
         self.delta = QSpinBox()
         self.delta.setRange(-1_000_000, 1_000_000)
         self.delta.setValue(0)
@@ -64,7 +65,7 @@ class AdjustDialog(QDialog):
     def values(self) -> tuple[str, uuid.UUID, int, MovementReason, str]:
         return (
             self.sku,
-            self.warehouse.currentData(),
+            uuid.UUID(self.warehouse.currentData()),
             self.delta.value(),
             self.reason.currentData(),
             self.note.text().strip(),

@@ -112,7 +112,9 @@ class StockTableModel(QAbstractTableModel):
         last = min(first + PAGE_SIZE, self._total) - 1
         if last >= first:
             self.dataChanged.emit(
-                self.index(first, 0), self.index(last, len(Column) - 1), [Qt.ItemDataRole.DisplayRole]
+                self.index(first, 0),
+                self.index(last, len(Column) - 1),
+                [Qt.ItemDataRole.DisplayRole],
             )
 
     def page_failed(self, generation: int, page: int) -> None:
@@ -142,12 +144,12 @@ class StockTableModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[Column(section)]
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
-            if section in NUMERIC:
-                return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.TextAlignmentRole and section in NUMERIC:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: PLR0911
         if not index.isValid() or not 0 <= index.row() < self._total:
             return None
         row = self.row_at(index.row())
@@ -180,7 +182,7 @@ class StockTableModel(QAbstractTableModel):
         self.page_needed.emit(self._generation, page)
 
 
-def _display(row: StockRow, column: Column) -> str:
+def _display(row: StockRow, column: Column) -> str:  # noqa: PLR0911 - one per column
     match column:
         case Column.SKU:
             return row.sku

@@ -63,8 +63,9 @@ class InventoryPresenter(QObject):
     def set_warehouse(self, warehouse_id: uuid.UUID | None) -> None:
         self._requery(replace(self.query, warehouse_id=warehouse_id))
 
-    def set_status(self, status: StockStatus | None) -> None:
-        self._requery(replace(self.query, status=status))
+    def set_status(self, status: StockStatus | str | None) -> None:
+        # Qt hands enum values back from combo boxes as plain strings.
+        self._requery(replace(self.query, status=StockStatus(status) if status else None))
 
     def _on_sort_requested(self, column: int, descending: bool) -> None:
         key = SORT_KEYS[Column(column)]
@@ -155,8 +156,9 @@ class InventoryPresenter(QObject):
         return detail
 
     async def adjust(
-        self, sku: str, warehouse_id: uuid.UUID, delta: int, reason: MovementReason, note: str
+        self, sku: str, warehouse_id: uuid.UUID, delta: int, reason: MovementReason | str, note: str
     ) -> None:
+        reason = MovementReason(reason)
         result = await self._facade.adjust_stock(
             sku, warehouse_id, delta, reason, self.operator, note or None
         )

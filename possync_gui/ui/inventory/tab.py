@@ -6,6 +6,7 @@ user's intent; the presenter does the work.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,11 @@ from possync_gui.ui.inventory.presenter import InventoryPresenter
 SEARCH_DEBOUNCE_MS = 250
 
 
+def _as_uuid(value: str | None) -> uuid.UUID | None:
+    # Combo boxes carry ids as text: Qt cannot compare Python UUID objects.
+    return uuid.UUID(value) if value else None
+
+
 class InventoryTab(QWidget):
     """Signals: ``message(str)`` for the window's status area."""
 
@@ -46,7 +52,9 @@ class InventoryTab(QWidget):
         super().__init__(parent)
         self.presenter = presenter
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search SKU, name or barcode — or scan a barcode and press Enter")
+        self.search.setPlaceholderText(
+            "Search SKU, name or barcode — or scan a barcode and press Enter"
+        )
         self.search.setClearButtonEnabled(True)
         self.warehouse = QComboBox()
         self.warehouse.addItem("All warehouses", None)
@@ -74,9 +82,16 @@ class InventoryTab(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in ((Column.SKU, 110), (Column.NAME, 300), (Column.BARCODE, 120),
-                           (Column.WAREHOUSE, 120), (Column.ON_HAND, 80), (Column.MINIMUM, 75),
-                           (Column.REORDER_POINT, 100), (Column.STATUS, 95)):
+        for col, width in (
+            (Column.SKU, 110),
+            (Column.NAME, 300),
+            (Column.BARCODE, 120),
+            (Column.WAREHOUSE, 120),
+            (Column.ON_HAND, 80),
+            (Column.MINIMUM, 75),
+            (Column.REORDER_POINT, 100),
+            (Column.STATUS, 95),
+        ):
             self.table.setColumnWidth(col, width)
         self.detail = DetailPanel()
 
@@ -115,7 +130,7 @@ class InventoryTab(QWidget):
         self._debounce.timeout.connect(lambda: p.set_text(self.search.text()))
         self.search.returnPressed.connect(self._on_scan_entered)
         self.warehouse.currentIndexChanged.connect(
-            lambda _i: p.set_warehouse(self.warehouse.currentData())
+            lambda _i: p.set_warehouse(_as_uuid(self.warehouse.currentData()))
         )
         self.status.currentIndexChanged.connect(lambda _i: p.set_status(self.status.currentData()))
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
@@ -186,7 +201,9 @@ class InventoryTab(QWidget):
         if delta == 0:
             self.message.emit("No change entered; nothing was recorded")
             return
-        self.presenter.tasks.run("adjust", self.presenter.adjust(sku, warehouse_id, delta, reason, note))
+        self.presenter.tasks.run(
+            "adjust", self.presenter.adjust(sku, warehouse_id, delta, reason, note)
+        )
 
     def _on_import_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import catalog", "", "CSV files (*.csv)")
@@ -214,7 +231,7 @@ class InventoryTab(QWidget):
         self.warehouse.clear()
         self.warehouse.addItem("All warehouses", None)
         for wh in warehouses:
-            self.warehouse.addItem(f"{wh.code} — {wh.name}", wh.id)
+            self.warehouse.addItem(f"{wh.code} — {wh.name}", str(wh.id))
         self.warehouse.setCurrentIndex(max(0, self.warehouse.findData(current)))
         self.warehouse.blockSignals(False)
 

@@ -286,7 +286,6 @@ def upgrade() -> None:
             ["auto_purchase_orders.id"],
             name=op.f("fk_stock_alerts_purchase_order_id_auto_purchase_orders"),
             ondelete="SET NULL",
-            use_alter=True,
         ),
         sa.ForeignKeyConstraint(
             ["warehouse_id"],
