@@ -93,6 +93,8 @@ async def run(args: argparse.Namespace) -> int:
         return _fatal(f"No tab named {args.tab!r}; tabs: {', '.join(window.tab_titles())}", True)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
+    if headless:
+        window.resize(1280, 800)  # the same picture whatever size was saved last time
     window.show()
     try:
         if headless:

@@ -240,6 +240,8 @@ class InventoryTab(QWidget):
         self.count.setText(f"{total:,} stock {noun}")
         if total == 0:
             self.presenter.show_detail(None)
+        elif not self.table.currentIndex().isValid():
+            self.select_row(0)  # the detail panel is never empty while there are rows
 
     def _on_detail_changed(self, detail: ProductDetail | None) -> None:
         self.detail.show_detail(detail)
