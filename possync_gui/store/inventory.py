@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from possync_gui.domain.barcodes import normalize_gtin
@@ -105,7 +105,15 @@ def stock_page(
     descending = query.descending != reverse
     key = SORT_COLUMNS[query.sort_column]
     order = [key.desc() if descending else key.asc()]
-    tie = [m.StockLevel.id.desc() if descending else m.StockLevel.id.asc()]
+    # (sku, warehouse) is unique, so it completes any order; and for the default SKU sort the
+    # database walks the products' SKU index and each product's levels in index order,
+    # reading 200 rows instead of sorting a million.
+    tie_keys = (
+        [m.StockLevel.warehouse_id]
+        if key is m.Product.sku
+        else [m.Product.sku, m.StockLevel.warehouse_id]
+    )
+    tie = [k.desc() if descending else k.asc() for k in tie_keys]
     start = total - offset - limit if reverse else offset
     stmt = (
         select(
@@ -121,7 +129,8 @@ def stock_page(
             m.Product.is_serialized,
             m.StockLevel.updated_at,
         )
-        .join(m.Product, m.Product.id == m.StockLevel.product_id)
+        .select_from(m.StockLevel)
+        .join(m.Product, _product_join(session, query.sort_column))
         .join(m.Warehouse, m.Warehouse.id == m.StockLevel.warehouse_id)
         .order_by(*order, *tie)
         .offset(start)
@@ -133,6 +142,23 @@ def stock_page(
     if reverse:
         rows.reverse()
     return rows
+
+
+PRODUCT_SORTS = frozenset({"sku", "name", "barcode", "minimum_stock", "reorder_point"})
+
+
+def _product_join(session: Session, sort_column: str) -> ColumnElement[bool]:
+    """The products-to-levels join condition, steering SQLite's planner when sorting by a
+    product column.
+
+    Without statistics SQLite scans all stock levels and sorts them (550 ms for a million
+    rows); the unary ``+`` keeps it from looking products up by id, so it walks the
+    products' sort index instead and reads only the rows of the page (1 ms). PostgreSQL
+    plans this well by itself (and has no unary plus for UUIDs).
+    """
+    if sort_column in PRODUCT_SORTS and session.get_bind().dialect.name == "sqlite":
+        return literal_column("+products.id") == m.StockLevel.product_id
+    return m.Product.id == m.StockLevel.product_id
 
 
 def list_warehouses(session: Session) -> list[Warehouse]:

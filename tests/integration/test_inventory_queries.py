@@ -181,7 +181,8 @@ def _sort_key(column: str, lv: Level, backend: str) -> tuple[Any, ...]:
     }[column]
     # PostgreSQL sorts NULL after every value, SQLite before: the list follows its database.
     null_rank = (1 if backend == "postgresql" else -1) if value is None else 0
-    return (null_rank, value, lv.id)
+    # ties are broken by (SKU, warehouse), which is unique per level
+    return (null_rank, value, lv.item.sku, lv.warehouse_id)
 
 
 def _expected(store: Store, query: InventoryQuery, backend: str) -> list[tuple[uuid.UUID, ...]]:
