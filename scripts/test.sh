@@ -24,6 +24,8 @@ echo "test: ruff"
 .venv/bin/ruff check .
 echo "test: import contracts"
 .venv/bin/lint-imports --no-cache
+echo "test: mypy"
+.venv/bin/mypy
 echo "test: pytest"
 set +e
 .venv/bin/python -m pytest "$@"
