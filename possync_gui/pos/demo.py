@@ -8,20 +8,17 @@ more than is on the shelf.
 
 from __future__ import annotations
 
-import math
 import random
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-#: Sales by weekday, Monday first; the demo seeder's history uses the same pattern.
-WEEKLY_PATTERN = (0.85, 0.8, 0.9, 0.95, 1.15, 1.45, 1.25)
+from possync_gui.domain.demand import WEEKLY_PATTERN, poisson
+
 #: How many units one sale takes: mostly one, sometimes two or three.
 _BASKET = ((0.8, 1), (0.95, 2), (1.0, 3))
 _DAY_SECONDS = 86_400.0
-#: Above this mean a normal approximation replaces Knuth's product-of-uniforms draw.
-_POISSON_NORMAL_FROM = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +74,7 @@ class DemoStoreSimulator:
             mean = item.daily_rate * WEEKLY_PATTERN[seg_start.weekday()] * seconds / _DAY_SECONDS
             times.extend(
                 seg_start + timedelta(seconds=rng.random() * seconds)
-                for _ in range(_poisson(rng, mean))
+                for _ in range(poisson(rng, mean))
             )
         times.sort()
         sales = []
@@ -103,17 +100,3 @@ def _day_segments(start: datetime, end: datetime) -> Iterator[tuple[datetime, da
 def _basket(rng: random.Random) -> int:
     draw = rng.random()
     return next(size for limit, size in _BASKET if draw < limit)
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    if mean <= 0.0:
-        return 0
-    if mean >= _POISSON_NORMAL_FROM:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit = math.exp(-mean)
-    count = 0
-    p = rng.random()
-    while p > limit:
-        count += 1
-        p *= rng.random()
-    return count

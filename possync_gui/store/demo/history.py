@@ -10,37 +10,17 @@ what the ledger will hold.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from possync_gui.domain.demand import poisson
 from possync_gui.store.demo.catalog import ProductSpec
 
-#: Sales by weekday, Monday first: a quiet start of the week, busy weekends.
-#: possync_gui.pos.demo keeps the same pattern for the live demo POS.
-WEEKLY_PATTERN = (0.85, 0.8, 0.9, 0.95, 1.15, 1.45, 1.25)
 OUT_SHARE = 0.05
 LOW_SHARE = 0.15
 #: A level that ends at zero ran dry up to this many days ago (and sold nothing since).
 MAX_STOCKOUT_DAYS = 7
-#: Above this mean a normal approximation replaces Knuth's product-of-uniforms draw.
-_POISSON_NORMAL_FROM = 30.0
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson draw; exact for small means, normal-approximated for large ones."""
-    if mean <= 0.0:
-        return 0
-    if mean >= _POISSON_NORMAL_FROM:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit = math.exp(-mean)
-    count = 0
-    p = rng.random()
-    while p > limit:
-        count += 1
-        p *= rng.random()
-    return count
 
 
 @dataclass(frozen=True, slots=True)

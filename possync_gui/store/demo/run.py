@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from possync_gui.domain.demand import WEEKLY_PATTERN
 from possync_gui.domain.enums import (
     IntegrationStatus,
     IntegrationType,
@@ -28,7 +29,7 @@ from possync_gui.domain.errors import PossyncError
 from possync_gui.store import models as m
 from possync_gui.store.demo.bulk import BulkWriter, IdMaker
 from possync_gui.store.demo.catalog import CatalogMaker, ProductSpec
-from possync_gui.store.demo.history import WEEKLY_PATTERN, LevelHistory, pick_end_level, simulate
+from possync_gui.store.demo.history import LevelHistory, pick_end_level, simulate
 from possync_gui.store.demo.layout import DEMO_SYNC_SETTINGS, TABLES, table
 from possync_gui.store.demo.words import SUPPLIERS
 
