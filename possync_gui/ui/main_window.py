@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from possync_gui import __version__
-from possync_gui.domain.events import Change, StockChanged
+from possync_gui.domain.events import Change
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.ui.async_helpers import TaskRunner
 from possync_gui.ui.tabs import Tabs, build_tabs
@@ -198,6 +198,3 @@ class MainWindow(QMainWindow):
             presenter.tasks.cancel_all()
         super().closeEvent(event)
         self.closed.emit()
-
-
-__all__ = ["MainWindow", "StockChanged"]
