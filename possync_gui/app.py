@@ -10,7 +10,6 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -189,7 +188,7 @@ def _excepthook(
     _crash_dialog(details)
 
 
-def _crash_dialog(details: str, show: Callable[..., Any] | None = None) -> None:
+def _crash_dialog(details: str) -> None:
     from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: PLC0415
 
     if QApplication.instance() is None or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
