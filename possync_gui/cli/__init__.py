@@ -59,7 +59,7 @@ def _run(cmd: Command) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns the exit status (0 ok, 1 error, 2 usage)."""
+    """Run one command; returns the exit status (0 ok, 1 error, 2 usage; `sync` has its own)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

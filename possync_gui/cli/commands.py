@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -16,8 +17,9 @@ from typing import Any
 
 from possync_gui.cli.output import Progress, cell, print_json, table
 from possync_gui.domain.enums import StockStatus
-from possync_gui.domain.errors import NotFoundError, ValidationError
+from possync_gui.domain.errors import NotFoundError, SyncInProgressError, ValidationError
 from possync_gui.domain.records import InventoryQuery, Product, StockRow, Warehouse
+from possync_gui.domain.sync import InventorySyncResult, SyncStatus
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.services.inventory import AdjustmentResult
 from possync_gui.services.settings import default_operator, load_settings
@@ -293,3 +295,97 @@ def warehouses_add(cmd: Command) -> int:
     wh = asyncio.run(cmd.facade.add_warehouse(cmd.args.code, name))
     _out(f"Added warehouse {wh.code} ({wh.name}).")
     return 0
+
+
+# -- integrations and sync -------------------------------------------------------------------
+EXIT_PARTIAL = 1
+EXIT_FAILED = 2
+EXIT_RUNNING = 3
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ValidationError(f"Cannot read {path}: {err.strerror or err}.") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValidationError(
+            f"{path} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})."
+        ) from None
+
+
+def integrations_add(cmd: Command) -> int:
+    path = Path(cmd.args.from_json)
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path} must hold one JSON object (a POSIntegrationConfig).")
+    record = asyncio.run(cmd.facade.add_integration_from_json(data))
+    key = f" ({record.external_key})" if record.external_key else ""
+    _out(
+        f"Added {record.type} integration {record.name}{key}, id {record.id}; "
+        "its credentials are in the keyring."
+    )
+    return 0
+
+
+def integrations_list(cmd: Command) -> int:
+    found = asyncio.run(cmd.facade.list_integrations())
+    if cmd.args.json:
+        print_json(found, sys.stdout)
+    elif not found:
+        _out("No POS integrations yet; add one with 'possync integrations add --from-json FILE'.")
+    else:
+        headers = ("ID", "NAME", "TYPE", "STATUS", "FREQUENCY", "BASE URL", "LAST SYNC")
+        rows = [
+            (i.external_key or str(i.id), i.name, i.type, i.status, i.sync_frequency)
+            + (i.base_url, i.last_sync_at)
+            for i in found
+        ]
+        _out(table(headers, rows))
+    return 0
+
+
+def integrations_remove(cmd: Command) -> int:
+    info = asyncio.run(cmd.facade.remove_integration(cmd.args.ref))
+    _out(f"Removed integration {info.name} ({info.external_key or info.id}) and its credentials.")
+    return 0
+
+
+def _sync_line(result: InventorySyncResult, names: dict[Any, str]) -> str:
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.summary.items() if v)
+    return (
+        f"{names.get(result.integration_id, str(result.integration_id))}: "
+        f"{result.sync_type} sync {result.status}: {result.products_processed} processed, "
+        f"{result.products_updated} updated" + (f" ({counts})" if counts else "") + "."
+    )
+
+
+def sync(cmd: Command) -> int:
+    args = cmd.args
+    sync_type = "incremental" if args.incremental else "full"
+
+    async def work() -> tuple[list[InventorySyncResult], dict[Any, str]]:
+        results = await cmd.facade.sync_inventory_levels(args.integration, sync_type)
+        names = {i.id: i.name for i in await cmd.facade.list_integrations()}
+        return results, names
+
+    try:
+        results, names = asyncio.run(work())
+    except SyncInProgressError as err:
+        _note(f"possync: error: {err}")
+        return EXIT_RUNNING
+    if args.json:
+        print_json(results, sys.stdout)
+    elif not results:
+        _out("No active POS integrations to sync.")
+    for result in results:
+        if not args.json:
+            _out(_sync_line(result, names))
+        for error in result.errors:
+            _note(f"  {names.get(result.integration_id, '')}: {' '.join(error.splitlines())}")
+    statuses = {r.status for r in results}
+    if SyncStatus.FAILED in statuses:
+        return EXIT_FAILED
+    return EXIT_PARTIAL if SyncStatus.PARTIAL in statuses else 0

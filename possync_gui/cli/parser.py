@@ -102,6 +102,33 @@ def _add_warehouses(commands: Any) -> None:
     add.add_argument("--name", metavar="NAME", help="defaults to the code")
 
 
+def _add_integrations_and_sync(commands: Any) -> None:
+    integ = _group(_command(commands, "integrations", None, "the POS integrations"))
+    add = _command(integ, "add", c.integrations_add, "add a POS integration from the seed's JSON")
+    add.add_argument(
+        "--from-json", required=True, metavar="FILE", help="a POSIntegrationConfig JSON file"
+    )
+    listing = _command(integ, "list", c.integrations_list, "list POS integrations")
+    listing.add_argument("--json", action="store_true", help="print JSON for scripts")
+    remove = _command(
+        integ, "remove", c.integrations_remove, "remove a POS integration and its credentials"
+    )
+    remove.add_argument("ref", metavar="ID", help="the integration's id (UUID or seed id)")
+    sync = _command(
+        commands,
+        "sync",
+        c.sync,
+        "sync stock with the POS (exit 0 success, 1 partial, 2 failed, 3 already running)",
+    )
+    sync.add_argument(
+        "--integration", metavar="ID", help="only this one (default: every active one)"
+    )
+    sync.add_argument(
+        "--incremental", action="store_true", help="only what changed since the last sync"
+    )
+    sync.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; ``args.handler`` is the command to run (None: none given)."""
     parser = argparse.ArgumentParser(
@@ -118,4 +145,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_products(commands)
     _add_stock(commands)
     _add_warehouses(commands)
+    _add_integrations_and_sync(commands)
     return parser

@@ -7,14 +7,17 @@ added here as those components land — none is a stub.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from possync_gui.domain.enums import MovementReason
+from possync_gui.domain.enums import IntegrationStatus, IntegrationType, MovementReason
+from possync_gui.domain.errors import PossyncError, SyncInProgressError
 from possync_gui.domain.events import CatalogChanged, Change, StockChanged
 from possync_gui.domain.records import (
     InventoryQuery,
@@ -24,9 +27,13 @@ from possync_gui.domain.records import (
     StockRow,
     Warehouse,
 )
+from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
+from possync_gui.services import integrations
 from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult
+from possync_gui.services.integrations import IntegrationInfo
 from possync_gui.services.inventory import AdjustmentResult, InventoryService
 from possync_gui.services.listings import ListingService
+from possync_gui.services.sync_manager import SyncManager
 from possync_gui.store.catalog import ImportReport
 from possync_gui.store.database import Database
 
@@ -45,11 +52,13 @@ class InventorySyncService:
         inventory: InventoryService | None = None,
         listings: ListingService | None = None,
         demo_pos: DemoPOSService | None = None,
+        sync_manager: SyncManager | None = None,
     ) -> None:
         self._db = db
         self.inventory = inventory or InventoryService(db)
         self.listings = listings or ListingService(db)
         self.demo_pos = demo_pos or DemoPOSService(db)
+        self.sync_manager = sync_manager or SyncManager(db, integrations.make_adapter)
         self._listeners: list[Listener] = []
         self.debug = os.environ.get("POS_SYNC_DEBUG", "").lower() in ("1", "true", "yes")
         if self.debug:
@@ -135,6 +144,62 @@ class InventorySyncService:
         if result.product_ids:
             self._emit(StockChanged(frozenset(result.product_ids)))
         return result
+
+    # -- POS integrations and sync ----------------------------------------------------------
+    async def add_integration_from_json(self, data: dict[str, Any]) -> IntegrationRecord:
+        """Add an integration from the seed's JSON; its credentials go to the keyring."""
+        return await asyncio.to_thread(integrations.add_from_json, self._db, data)
+
+    async def list_integrations(self) -> list[IntegrationInfo]:
+        return await asyncio.to_thread(integrations.list_integrations, self._db)
+
+    async def remove_integration(self, ref: str) -> IntegrationInfo:
+        """Remove an integration (UUID or external key) with its mappings and credentials."""
+        return await asyncio.to_thread(integrations.remove, self._db, ref)
+
+    async def sync_inventory_levels(
+        self, integration_id: str | uuid.UUID | None = None, sync_type: str = "full"
+    ) -> list[InventorySyncResult]:
+        """Sync one integration (UUID or external key), or every active non-demo one.
+
+        A run that fails comes back as a ``failed`` result; a sync already running
+        raises :class:`SyncInProgressError`."""
+        if integration_id is not None:
+            targets = [
+                await asyncio.to_thread(
+                    integrations.find_integration, self._db, str(integration_id)
+                )
+            ]
+        else:
+            targets = [
+                i
+                for i in await self.list_integrations()
+                if i.status == IntegrationStatus.ACTIVE and i.type != IntegrationType.DEMO
+            ]
+        results: list[InventorySyncResult] = []
+        for target in targets:
+            results.append(await self._sync_one(target, sync_type))
+            self._emit(StockChanged())  # the result does not list products: reload them all
+        return results
+
+    async def _sync_one(self, target: IntegrationInfo, sync_type: str) -> InventorySyncResult:
+        started = datetime.now(UTC)
+        try:
+            return await self.sync_manager.sync(target.id, sync_type)
+        except SyncInProgressError:
+            raise
+        except PossyncError as err:  # the sync manager has logged the failed run
+            return InventorySyncResult(
+                id=uuid.uuid4(),
+                integration_id=target.id,
+                sync_type=sync_type,
+                status=SyncStatus.FAILED,
+                started_at=started,
+                completed_at=datetime.now(UTC),
+                products_processed=0,
+                products_updated=0,
+                errors=(str(err),),
+            )
 
     # -- read-only lists for the tabs whose components have not landed yet ---------------
     async def list_rows(self, kind: str) -> tuple[tuple[str, ...], list[ListRow]]:
