@@ -30,10 +30,10 @@ from possync_gui.domain.records import (
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.services import integrations
 from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult
-from possync_gui.services.integrations import IntegrationInfo
+from possync_gui.services.integrations import IntegrationInfo, SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult, InventoryService
 from possync_gui.services.listings import ListingService
-from possync_gui.services.sync_manager import SyncManager
+from possync_gui.services.sync_manager import ProgressCallback, SyncManager
 from possync_gui.store.catalog import ImportReport
 from possync_gui.store.database import Database
 
@@ -153,17 +153,39 @@ class InventorySyncService:
     async def list_integrations(self) -> list[IntegrationInfo]:
         return await asyncio.to_thread(integrations.list_integrations, self._db)
 
+    async def get_integration(self, ref: str | uuid.UUID) -> IntegrationInfo:
+        """One integration by UUID or external key (the seed's id)."""
+        return await asyncio.to_thread(integrations.find_integration, self._db, str(ref))
+
+    async def update_integration(
+        self, ref: str | uuid.UUID, data: dict[str, Any]
+    ) -> IntegrationInfo:
+        """Change an integration from the seed's JSON shape; credentials left out are kept."""
+        return await asyncio.to_thread(integrations.update_from_json, self._db, str(ref), data)
+
+    async def sync_log(
+        self, integration_id: str | uuid.UUID | None = None, limit: int = 200
+    ) -> list[SyncLogEntry]:
+        """Sync runs, newest first, of one integration or all."""
+        ref = None if integration_id is None else str(integration_id)
+        return await asyncio.to_thread(integrations.sync_log, self._db, ref, limit)
+
     async def remove_integration(self, ref: str) -> IntegrationInfo:
         """Remove an integration (UUID or external key) with its mappings and credentials."""
         return await asyncio.to_thread(integrations.remove, self._db, ref)
 
     async def sync_inventory_levels(
-        self, integration_id: str | uuid.UUID | None = None, sync_type: str = "full"
+        self,
+        integration_id: str | uuid.UUID | None = None,
+        sync_type: str = "full",
+        *,
+        progress: ProgressCallback | None = None,
     ) -> list[InventorySyncResult]:
         """Sync one integration (UUID or external key), or every active non-demo one.
 
         A run that fails comes back as a ``failed`` result; a sync already running
-        raises :class:`SyncInProgressError`."""
+        raises :class:`SyncInProgressError`; cancelling the awaiting task cancels the run
+        (what it committed stays) and raises :class:`asyncio.CancelledError`."""
         if integration_id is not None:
             targets = [
                 await asyncio.to_thread(
@@ -178,14 +200,18 @@ class InventorySyncService:
             ]
         results: list[InventorySyncResult] = []
         for target in targets:
-            results.append(await self._sync_one(target, sync_type))
-            self._emit(StockChanged())  # the result does not list products: reload them all
+            try:
+                results.append(await self._sync_one(target, sync_type, progress))
+            finally:
+                self._emit(StockChanged())  # the result does not list products: reload all
         return results
 
-    async def _sync_one(self, target: IntegrationInfo, sync_type: str) -> InventorySyncResult:
+    async def _sync_one(
+        self, target: IntegrationInfo, sync_type: str, progress: ProgressCallback | None
+    ) -> InventorySyncResult:
         started = datetime.now(UTC)
         try:
-            return await self.sync_manager.sync(target.id, sync_type)
+            return await self.sync_manager.sync(target.id, sync_type, progress=progress)
         except SyncInProgressError:
             raise
         except PossyncError as err:  # the sync manager has logged the failed run

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,15 +38,18 @@ from possync_gui.services.credentials import (
     store_credentials,
 )
 from possync_gui.store.database import Database
-from possync_gui.store.models import POSIntegration, Warehouse
+from possync_gui.store.models import IntegrationSyncLog, POSIntegration, Warehouse
 
 __all__ = [
     "IntegrationInfo",
+    "SyncLogEntry",
     "add_from_json",
     "find_integration",
     "list_integrations",
     "make_adapter",
     "remove",
+    "sync_log",
+    "update_from_json",
 ]
 
 CREDENTIAL_KEYS = "credentialKeys"
@@ -75,6 +78,25 @@ class IntegrationInfo:
     base_url: str | None
     location_map: dict[str, str]
     last_sync_at: datetime | None
+    #: The stored configuration (never credentials; ``credentialKeys`` names them).
+    configuration: dict[str, Any] = field(default_factory=dict)
+    sync_settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncLogEntry:
+    """One row of ``integration_sync_log``: a run and what went wrong in it."""
+
+    id: uuid.UUID
+    integration_id: uuid.UUID | None
+    integration_name: str
+    sync_type: str
+    status: str
+    started_at: datetime
+    completed_at: datetime | None
+    records_processed: int
+    errors: list[str]
+    summary: dict[str, Any]
 
 
 def _snake(key: str) -> str:
@@ -175,8 +197,14 @@ def _sync_settings(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _configuration(
-    db: Database, data: Mapping[str, Any], kind: IntegrationType
+    db: Database,
+    data: Mapping[str, Any],
+    kind: IntegrationType,
+    *,
+    kept_credentials: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The configuration to store and the credentials to put in the keyring. When editing,
+    ``kept_credentials`` names the ones already stored: a form may then leave them out."""
     config = data.get("configuration")
     if not isinstance(config, Mapping):
         raise ValidationError("The integration needs a 'configuration' object.")
@@ -195,6 +223,17 @@ def _configuration(
                 "A custom integration needs configuration.mapping (its field mapping)."
             )
         parse_mapping(mapping, source="rest")
+    if kept_credentials is not None and not config.get("credentials"):
+        credentials: dict[str, str] = {}
+        stored["locationMap"] = _location_map(db, config)
+        stored[CREDENTIAL_KEYS] = sorted(kept_credentials)
+        missing = [k for k in REQUIRED_CREDENTIALS[kind] if k not in kept_credentials]
+        if missing:
+            raise ValidationError(
+                f"configuration.credentials is missing {', '.join(missing)} "
+                f"(a {kind} integration needs it)."
+            )
+        return stored, credentials
     credentials = _credentials(config, kind)
     stored["locationMap"] = _location_map(db, config)
     stored[CREDENTIAL_KEYS] = sorted(credentials)
@@ -248,6 +287,72 @@ def add_from_json(db: Database, data: dict[str, Any]) -> IntegrationRecord:
     )
 
 
+def update_from_json(db: Database, ref: str, data: dict[str, Any]) -> IntegrationInfo:
+    """Change an integration from the same JSON shape ``add_from_json`` reads. Credentials
+    left out keep their stored values; credentials given replace them in the keyring."""
+    if not isinstance(data, Mapping):
+        raise ValidationError("An integration file holds one JSON object.")
+    info = find_integration(db, ref)
+    if info.type == IntegrationType.DEMO:
+        raise ValidationError("The Demo POS is managed by possync; it cannot be edited.")
+    kind = _type(data)
+    name = _text(data, "name", _MAX_NAME, required=True)
+    assert name is not None
+    kept = list(info.configuration.get(CREDENTIAL_KEYS) or []) if kind == info.type else []
+    configuration, credentials = _configuration(db, data, kind, kept_credentials=kept)
+    status = _choice(data.get("status"), "status", IntegrationStatus, IntegrationStatus.ACTIVE)
+    frequency = _choice(
+        data.get("syncFrequency"), "syncFrequency", SyncFrequency, SyncFrequency.HOURLY
+    )
+    sync_settings = _sync_settings(data)
+    with db.session() as session:
+        row = session.get(POSIntegration, info.id)
+        if row is None:
+            raise NotFoundError(f"No POS integration {ref!r}.")
+        row.name = name
+        row.type = str(kind)
+        row.configuration = configuration
+        row.status = status
+        row.sync_frequency = frequency
+        row.sync_settings = sync_settings
+        session.flush()
+        if credentials:
+            store_credentials(info.id, credentials)
+        result = _info(row)
+    stale = [k for k in kept if k not in configuration[CREDENTIAL_KEYS]]
+    if stale:
+        delete_credentials(info.id, stale)
+    return result
+
+
+def sync_log(db: Database, ref: str | None = None, limit: int = 200) -> list[SyncLogEntry]:
+    """The newest sync runs first, of one integration or all."""
+    with db.session() as session:
+        names = dict(session.execute(select(POSIntegration.id, POSIntegration.name)).all())
+        query = select(IntegrationSyncLog).order_by(IntegrationSyncLog.started_at.desc())
+        if ref is not None:
+            info = find_integration(db, ref)
+            query = query.where(IntegrationSyncLog.integration_id == info.id)
+        rows = session.scalars(query.limit(limit))
+        return [
+            SyncLogEntry(
+                id=r.id,
+                integration_id=r.integration_id,
+                integration_name=names.get(r.integration_id, "(removed integration)")
+                if r.integration_id is not None
+                else "(removed integration)",
+                sync_type=r.sync_type,
+                status=r.status,
+                started_at=r.started_at,
+                completed_at=r.completed_at,
+                records_processed=r.records_processed,
+                errors=[str(e) for e in (r.error_details or [])],
+                summary=dict(r.summary or {}),
+            )
+            for r in rows
+        ]
+
+
 def _info(row: POSIntegration) -> IntegrationInfo:
     config = row.configuration or {}
     return IntegrationInfo(
@@ -260,6 +365,8 @@ def _info(row: POSIntegration) -> IntegrationInfo:
         base_url=config.get("baseUrl"),
         location_map=dict(config.get("locationMap") or {}),
         last_sync_at=row.last_sync_at,
+        configuration=dict(config),
+        sync_settings=dict(row.sync_settings or {}),
     )
 
 

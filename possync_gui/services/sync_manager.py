@@ -1,10 +1,21 @@
 """The Sync Manager: one three-way sync of one integration (DESIGN.md §4, §8).
 
-A run holds the integration's sync lock, reads the POS counts page by page and, for each
-mapped (item, location), lets :func:`~possync_gui.domain.merge.decide` say what to pull into
-the store and what to push to the POS. Each page is one transaction, committed before the
-page's pushes are sent; a mapping's base moves to the agreed quantity only once its push
-succeeded, so a failed push is retried (as the same delta) by the next sync.
+A run holds the integration's sync lock and works in phases, each switched by the
+integration's ``syncSettings``:
+
+1. **Queued pushes** left by an earlier run (the process died between committing a batch and
+   hearing back from the POS, or the POS stopped answering) are sent again under their own
+   idempotency keys, so the POS applies each once; then their bases move.
+2. **Counts** (``syncInventory``, on by default): the POS counts page by page; for each
+   mapped (item, location) :func:`~possync_gui.domain.merge.decide` says what to pull into
+   the store and what to push. A page is one transaction — movements, conflicts, new
+   mappings, moved bases and the queued pushes — committed before the pushes are sent. A
+   base moves to the agreed quantity only once the POS accepted its push.
+3. **Sales** (``syncSales``): units sold per item, location and day into ``sales_daily``.
+4. **Products** (``syncProducts``): names and barcodes of mapped products kept current.
+
+Cancelling a run (``asyncio`` cancellation) lets the batch being written finish, then
+stops: what committed stays, queued pushes wait for the next run.
 """
 
 from __future__ import annotations
@@ -12,12 +23,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import insert as sa_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from possync_gui.domain.barcodes import normalize_gtin
@@ -33,13 +48,15 @@ from possync_gui.domain.records import MovementRequest
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.pos.base import POSAdapter, POSAdjustment, POSCount, POSItem, PushOutcome
 from possync_gui.store.database import Database
-from possync_gui.store.ledger import apply_movements
+from possync_gui.store.ledger import apply_deltas
 from possync_gui.store.locks import SyncLockManager
 from possync_gui.store.models import (
     IntegrationSyncLog,
+    PendingPush,
     POSIntegration,
     POSMapping,
     Product,
+    SalesDaily,
     StockLevel,
     SyncConflict,
     Warehouse,
@@ -49,10 +66,15 @@ log = logging.getLogger("possync.sync")
 
 AdapterFactory = Callable[[IntegrationRecord], POSAdapter]
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 SYNC_TYPES = ("full", "incremental")
 #: Incremental syncs re-read this much before the last sync (DESIGN.md §4's overlap window).
 OVERLAP = timedelta(minutes=5)
+#: How far back the first sales pull of an integration reaches.
+SALES_HISTORY = timedelta(days=30)
+#: Status written to the sync log for a run a person cancelled.
+CANCELLED = "cancelled"
 
 
 def _utc_now() -> datetime:
@@ -60,7 +82,34 @@ def _utc_now() -> datetime:
 
 
 _COUNTERS: tuple[str, ...] = ("pulled", "pushed", "push_failed", "conflicts", "conflicts_open")
-_COUNTERS += ("mappings_created", "unmatched")
+_COUNTERS += ("mappings_created", "unmatched", "requeued", "sales_days", "products_renamed")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    """Where a run is, for a progress bar: the phase and how many records it has handled."""
+
+    phase: str
+    processed: int
+    pages: int = 0
+
+    @property
+    def text(self) -> str:
+        return f"{self.phase}: {self.processed:,} handled"
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+def sync_settings(settings: dict[str, Any]) -> dict[str, bool]:
+    """The seed's ``POSSyncSettings`` switches with their defaults (only counts are on)."""
+    return {
+        "syncInventory": bool(settings.get("syncInventory", True)),
+        "syncSales": bool(settings.get("syncSales", False)),
+        "syncProducts": bool(settings.get("syncProducts", False)),
+        "syncCustomers": bool(settings.get("syncCustomers", False)),
+        "autoCreatePurchaseOrders": bool(settings.get("autoCreatePurchaseOrders", False)),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +119,16 @@ class _Push:
     new_base: int
 
 
+@dataclass(slots=True)
+class _Map:
+    """The part of a ``pos_mappings`` row a batch needs."""
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    base: int | None
+
+
 @dataclass
 class _Run:
     """What one run has done so far."""
@@ -77,12 +136,37 @@ class _Run:
     id: uuid.UUID
     integration: IntegrationRecord
     strategy: ConflictStrategy
+    progress: ProgressCallback | None = None
     errors: list[str] = field(default_factory=list)
     processed: int = 0
+    pages: int = 0
     updated: set[tuple[str, str]] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTERS, 0))
     seen: set[tuple[str, str]] = field(default_factory=set)
     warned_locations: set[str] = field(default_factory=set)
+
+    def report(self, phase: str, processed: int | None = None) -> None:
+        if self.progress is not None:
+            done = self.processed if processed is None else processed
+            self.progress(SyncProgress(phase, done, self.pages))
+
+
+async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run database work in a worker thread; if the caller is cancelled meanwhile, let the
+    transaction finish (threads cannot be interrupted) before the cancellation goes on, so
+    nothing runs on after the run has let go of its lock."""
+    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                continue
+            except Exception:  # the cancellation is what the caller hears about
+                break
+        raise
 
 
 class SyncManager:
@@ -103,20 +187,29 @@ class SyncManager:
         self._clock = clock
         self._locks = locks or SyncLockManager(db)
 
-    async def sync(self, integration_id: uuid.UUID, sync_type: str = "full") -> InventorySyncResult:
+    async def sync(
+        self,
+        integration_id: uuid.UUID,
+        sync_type: str = "full",
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> InventorySyncResult:
         """Sync one integration; raises :class:`SyncInProgressError` when it is already
-        syncing and re-raises what stopped a run after logging it as failed."""
+        syncing and re-raises what stopped a run (or its cancellation) after logging it."""
         if sync_type not in SYNC_TYPES:
             raise ValidationError(f"A sync is 'full' or 'incremental', not {sync_type!r}.")
         with self._locks.hold(integration_id):
-            integration = await asyncio.to_thread(self._load_integration, integration_id)
+            integration = await _in_thread(self._load_integration, integration_id)
             started = self._clock()
-            run = _Run(uuid.uuid4(), integration, _strategy(integration.sync_settings))
+            run = _Run(uuid.uuid4(), integration, _strategy(integration.sync_settings), progress)
             failure: BaseException | None = None
             adapter: POSAdapter | None = None
             try:
                 adapter = self._factory(integration)
                 await self._run(adapter, run, sync_type)
+            except asyncio.CancelledError as err:
+                failure = err
+                run.errors.append("Cancelled by the user; the batches already written are kept.")
             except Exception as err:  # logged as a failed run below, then re-raised
                 failure = err
                 run.errors.append(str(err) or type(err).__name__)
@@ -139,7 +232,9 @@ class SyncManager:
                 errors=tuple(run.errors),
                 summary=dict(run.counts),
             )
-            await asyncio.to_thread(self._write_log, run, result)
+            cancelled = isinstance(failure, asyncio.CancelledError)
+            # Shielded: a cancelled run is still written to the log before the lock goes.
+            await asyncio.shield(asyncio.to_thread(self._write_log, run, result, cancelled))
             if failure is not None:
                 raise failure
             log.info("sync %s of %s: %s %s", run.id, integration.name, status, run.counts)
@@ -148,24 +243,72 @@ class SyncManager:
     # -- the run ---------------------------------------------------------------------------
 
     async def _run(self, adapter: POSAdapter, run: _Run, sync_type: str) -> None:
+        switches = sync_settings(run.integration.sync_settings)
         since = None
         if sync_type == "incremental" and run.integration.last_sync_at is not None:
             since = run.integration.last_sync_at - OVERLAP
+        await self._send_queued(adapter, run)
+        if switches["syncInventory"]:
+            await self._sync_counts(adapter, run, since)
+        if switches["syncSales"]:
+            await self._sync_sales(adapter, run)
+        if switches["syncProducts"]:
+            await self._sync_products(adapter, run, since)
+
+    async def _send_queued(self, adapter: POSAdapter, run: _Run) -> None:
+        queued = await _in_thread(self._queued, run)
+        if not queued:
+            return
+        run.report("Sending queued changes", 0)
+        outcomes = await adapter.push_adjustments([p.adjustment for p in queued])
+        await _in_thread(self._settle, run, queued, outcomes)
+        run.counts["requeued"] += len(queued)
+
+    async def _sync_counts(self, adapter: POSAdapter, run: _Run, since: datetime | None) -> None:
+        run.report("Reading counts")
         items: dict[str, POSItem] | None = None
         async for page in adapter.iter_counts(since):
+            run.pages += 1
             run.errors.extend(page.skipped)
             counts = self._dedupe(run, page.items)
             if not counts:
                 continue
-            if items is None and await asyncio.to_thread(self._has_unmapped, run, counts):
+            if items is None and await _in_thread(self._has_unmapped, run, counts):
                 items = {}
+                run.report("Reading the catalog to match new items")
                 async for item_page in adapter.iter_items():
                     run.errors.extend(item_page.skipped)
                     items.update((i.external_id, i) for i in item_page.items)
-            pushes = await asyncio.to_thread(self._apply_page, run, counts, items or {})
+            pushes = await _in_thread(self._apply_page, run, counts, items or {})
+            run.report("Syncing counts")
             if pushes:
                 outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
-                await asyncio.to_thread(self._settle, run, pushes, outcomes)
+                await _in_thread(self._settle, run, pushes, outcomes)
+
+    async def _sync_sales(self, adapter: POSAdapter, run: _Run) -> None:
+        now = self._clock()
+        last = run.integration.last_sync_at
+        start = (last - OVERLAP) if last is not None else now - SALES_HISTORY
+        # Whole days only: a day's figure is replaced, so it must be read complete.
+        since = datetime.combine(start.date(), time(0), tzinfo=UTC)
+        run.report("Reading sales", 0)
+        totals: dict[tuple[str, str, date], int] = defaultdict(int)
+        async for page in adapter.iter_sales(since, now):
+            run.errors.extend(page.skipped)
+            for sale in page.items:
+                totals[(sale.external_item_id, sale.location_id, sale.day)] += sale.quantity
+            run.report("Reading sales", len(totals))
+        await _in_thread(self._write_sales, run, totals)
+
+    async def _sync_products(self, adapter: POSAdapter, run: _Run, since: datetime | None) -> None:
+        run.report("Reading product names and barcodes", 0)
+        seen = 0
+        async for page in adapter.iter_items(since):
+            run.errors.extend(page.skipped)
+            seen += len(page.items)
+            if page.items:
+                await _in_thread(self._update_products, run, page.items)
+            run.report("Reading product names and barcodes", seen)
 
     @staticmethod
     def _dedupe(run: _Run, counts: Sequence[POSCount]) -> list[POSCount]:
@@ -195,17 +338,47 @@ class SyncManager:
                 last_sync_at=row.last_sync_at,
             )
 
+    def _queued(self, run: _Run) -> list[_Push]:
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(PendingPush)
+                .where(PendingPush.integration_id == run.integration.id)
+                .order_by(PendingPush.created_at)
+            )
+            return [
+                _Push(
+                    row.mapping_id,
+                    POSAdjustment(
+                        external_item_id=row.external_item_id,
+                        location_id=row.external_location_id,
+                        delta=row.delta,
+                        idempotency_key=row.idempotency_key,
+                        occurred_at=row.occurred_at,
+                        reference=row.reference,
+                    ),
+                    row.new_base,
+                )
+                for row in rows
+            ]
+
     def _mappings(
         self, session: Session, run: _Run, counts: Sequence[POSCount]
-    ) -> dict[tuple[str, str], POSMapping]:
+    ) -> dict[tuple[str, str], _Map]:
         ids = sorted({c.external_item_id for c in counts})
-        rows = session.scalars(
-            select(POSMapping).where(
+        rows = session.execute(
+            select(
+                POSMapping.external_item_id,
+                POSMapping.external_location_id,
+                POSMapping.id,
+                POSMapping.product_id,
+                POSMapping.warehouse_id,
+                POSMapping.last_synced_quantity,
+            ).where(
                 POSMapping.integration_id == run.integration.id,
                 POSMapping.external_item_id.in_(ids),
             )
         )
-        return {(m.external_item_id, m.external_location_id): m for m in rows}
+        return {(r[0], r[1]): _Map(r[2], r[3], r[4], r[5]) for r in rows}
 
     def _has_unmapped(self, run: _Run, counts: Sequence[POSCount]) -> bool:
         with self._db.session() as session:
@@ -215,9 +388,9 @@ class SyncManager:
     def _apply_page(
         self, run: _Run, counts: Sequence[POSCount], items: dict[str, POSItem]
     ) -> list[_Push]:
+        """Decide and write one page in one transaction; returns the pushes it queued."""
         location_map: dict[str, str] = run.integration.configuration.get("locationMap") or {}
         now = self._clock()
-        pushes: list[_Push] = []
         with self._db.session() as session:
             warehouses = {
                 w.code: w.id
@@ -226,21 +399,20 @@ class SyncManager:
                 )
             }
             mappings = self._mappings(session, run, counts)
+            placed: list[tuple[POSCount, uuid.UUID]] = []
             for count in counts:
                 warehouse_id = self._warehouse_for(run, count, location_map, warehouses)
-                if warehouse_id is None:
-                    continue
-                key = (count.external_item_id, count.location_id)
-                mapping = mappings.get(key)
-                if mapping is None:
-                    mapping = self._create_mapping(session, run, count, warehouse_id, items)
-                    if mapping is None:
-                        continue
-                    mappings[key] = mapping
-                push = self._apply_count(session, run, mapping, count, now)
-                if push is not None:
-                    pushes.append(push)
-        return pushes
+                if warehouse_id is not None:
+                    placed.append((count, warehouse_id))
+            new = [(c, w) for c, w in placed if (c.external_item_id, c.location_id) not in mappings]
+            if new:
+                mappings.update(self._create_mappings(session, run, new, items, now))
+            work = [
+                (c, mappings[(c.external_item_id, c.location_id)])
+                for c, _w in placed
+                if (c.external_item_id, c.location_id) in mappings
+            ]
+            return self._apply_counts(session, run, work, now)
 
     def _warehouse_for(
         self,
@@ -260,103 +432,174 @@ class SyncManager:
                 run.errors.append(f"POS location {loc} maps to unknown warehouse {code}")
         return warehouse_id
 
-    def _create_mapping(
+    def _create_mappings(
         self,
         session: Session,
         run: _Run,
-        count: POSCount,
-        warehouse_id: uuid.UUID,
+        new: Sequence[tuple[POSCount, uuid.UUID]],
         items: dict[str, POSItem],
-    ) -> POSMapping | None:
-        item = items.get(count.external_item_id)
-        product_id = None
-        if item is not None and item.sku:
-            product_id = session.scalar(select(Product.id).where(Product.sku == item.sku))
-        gtin = normalize_gtin(item.barcode) if item is not None and item.barcode else None
-        if product_id is None and gtin is not None:
-            product_id = session.scalar(select(Product.id).where(Product.gtin == gtin).limit(1))
-        if product_id is None:
-            sku = item.sku if item is not None else None
-            run.errors.append(
-                f"POS item {count.external_item_id} (SKU {sku or '—'}) matches no product"
+        now: datetime,
+    ) -> dict[tuple[str, str], _Map]:
+        """Match new POS items to products by SKU, then barcode; report the rest."""
+        skus = {i.sku for c, _w in new if (i := items.get(c.external_item_id)) and i.sku}
+        gtins = {
+            g
+            for c, _w in new
+            if (i := items.get(c.external_item_id))
+            and i.barcode
+            and (g := normalize_gtin(i.barcode))
+        }
+        by_sku: dict[str, uuid.UUID] = {}
+        by_gtin: dict[str, uuid.UUID] = {}
+        if skus:
+            by_sku = {
+                r[0]: r[1]
+                for r in session.execute(
+                    select(Product.sku, Product.id).where(Product.sku.in_(sorted(skus)))
+                )
+            }
+        if gtins:
+            for gtin, pid in session.execute(
+                select(Product.gtin, Product.id).where(Product.gtin.in_(sorted(gtins)))
+            ):
+                if gtin is not None:
+                    by_gtin.setdefault(gtin, pid)
+        created: dict[tuple[str, str], _Map] = {}
+        rows: list[dict[str, Any]] = []
+        for count, warehouse_id in new:
+            item = items.get(count.external_item_id)
+            product_id = by_sku.get(item.sku) if item is not None and item.sku else None
+            gtin = normalize_gtin(item.barcode) if item is not None and item.barcode else None
+            if product_id is None and gtin is not None:
+                product_id = by_gtin.get(gtin)
+            if product_id is None:
+                sku = item.sku if item is not None else None
+                run.errors.append(
+                    f"POS item {count.external_item_id} (SKU {sku or '—'}) matches no product"
+                )
+                run.counts["unmatched"] += 1
+                continue
+            mapping = _Map(uuid.uuid4(), product_id, warehouse_id, None)
+            created[(count.external_item_id, count.location_id)] = mapping
+            rows.append(
+                {
+                    "id": mapping.id,
+                    "integration_id": run.integration.id,
+                    "product_id": product_id,
+                    "warehouse_id": warehouse_id,
+                    "external_item_id": count.external_item_id,
+                    "external_location_id": count.location_id,
+                    "last_synced_quantity": None,
+                    "last_synced_at": None,
+                }
             )
-            run.counts["unmatched"] += 1
-            return None
-        mapping = POSMapping(
-            id=uuid.uuid4(),
-            integration_id=run.integration.id,
-            product_id=product_id,
-            warehouse_id=warehouse_id,
-            external_item_id=count.external_item_id,
-            external_location_id=count.location_id,
-            last_synced_quantity=None,
-        )
-        session.add(mapping)
-        session.flush()
-        run.counts["mappings_created"] += 1
-        return mapping
+        if rows:
+            session.execute(sa_insert(POSMapping), rows)
+            run.counts["mappings_created"] += len(rows)
+        return created
 
-    def _apply_count(
-        self, session: Session, run: _Run, mapping: POSMapping, count: POSCount, now: datetime
-    ) -> _Push | None:
-        product = session.get(Product, mapping.product_id)
-        assert product is not None  # the mapping's foreign key cascades
-        sys = session.scalar(
-            select(StockLevel.on_hand).where(
-                StockLevel.product_id == mapping.product_id,
-                StockLevel.warehouse_id == mapping.warehouse_id,
+    def _apply_counts(
+        self,
+        session: Session,
+        run: _Run,
+        work: Sequence[tuple[POSCount, _Map]],
+        now: datetime,
+    ) -> list[_Push]:
+        if not work:
+            return []
+        product_ids = sorted({m.product_id for _c, m in work})
+        policies: dict[uuid.UUID, str] = {
+            r[0]: r[1]
+            for r in session.execute(
+                select(Product.id, Product.review_policy).where(Product.id.in_(product_ids))
             )
-        )
-        base = mapping.last_synced_quantity
-        inp = MergeInput(base, count.quantity, sys or 0, ReviewPolicy(product.review_policy))
-        decision = decide(inp, run.strategy)
-        run.processed += 1
-        key = (count.external_item_id, count.location_id)
-        if decision.pull_delta:
-            reason = (
-                MovementReason.CONFLICT_RESOLUTION
-                if decision.resolved_by_strategy
-                else MovementReason.SYNC_PULL
+        }
+        on_hand: dict[tuple[uuid.UUID, uuid.UUID], int] = {
+            (r[0], r[1]): r[2]
+            for r in session.execute(
+                select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand).where(
+                    StockLevel.product_id.in_(product_ids)
+                )
             )
-            request = MovementRequest(
-                product_id=mapping.product_id,
-                warehouse_id=mapping.warehouse_id,
-                delta=decision.pull_delta,
-                reason=reason,
-                actor=self._actor,
-                reference=str(run.id),
-                note=decision.reason,
-                at=now,
+        }
+        movements: list[MovementRequest] = []
+        bases: list[dict[str, Any]] = []
+        pushes: list[_Push] = []
+        for count, mapping in work:
+            sys = on_hand.get((mapping.product_id, mapping.warehouse_id), 0)
+            policy = ReviewPolicy(policies.get(mapping.product_id, ReviewPolicy.AUTO.value))
+            inp = MergeInput(mapping.base, count.quantity, sys, policy)
+            decision = decide(inp, run.strategy)
+            run.processed += 1
+            key = (count.external_item_id, count.location_id)
+            if decision.pull_delta:
+                movements.append(
+                    MovementRequest(
+                        product_id=mapping.product_id,
+                        warehouse_id=mapping.warehouse_id,
+                        delta=decision.pull_delta,
+                        reason=MovementReason.CONFLICT_RESOLUTION
+                        if decision.resolved_by_strategy
+                        else MovementReason.SYNC_PULL,
+                        actor=self._actor,
+                        reference=str(run.id),
+                        note=decision.reason,
+                        at=now,
+                    )
+                )
+                run.counts["pulled"] += 1
+                run.updated.add(key)
+            if decision.conflict:
+                self._record_conflict(session, run, mapping, inp, decision, now)
+            if decision.new_base is None:
+                continue
+            # Until the push lands, both sides agree on the POS's current value after the pull.
+            agreed = decision.new_base - decision.push_delta
+            if agreed != mapping.base:
+                bases.append({"b_id": mapping.id, "b_base": agreed, "b_at": now})
+            if decision.push_delta:
+                adjustment = POSAdjustment(
+                    external_item_id=count.external_item_id,
+                    location_id=count.location_id,
+                    delta=decision.push_delta,
+                    idempotency_key=str(
+                        uuid.uuid5(run.id, f"{count.external_item_id}\x1f{count.location_id}")
+                    ),
+                    occurred_at=now,
+                    reference=str(run.id),
+                )
+                pushes.append(_Push(mapping.id, adjustment, decision.new_base))
+        apply_deltas(session, movements)
+        _move_bases(session, bases)
+        if pushes:
+            session.execute(
+                sa_insert(PendingPush),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "integration_id": run.integration.id,
+                        "mapping_id": p.mapping_id,
+                        "external_item_id": p.adjustment.external_item_id,
+                        "external_location_id": p.adjustment.location_id,
+                        "delta": p.adjustment.delta,
+                        "new_base": p.new_base,
+                        "idempotency_key": p.adjustment.idempotency_key,
+                        "occurred_at": p.adjustment.occurred_at,
+                        "reference": p.adjustment.reference,
+                        "attempts": 0,
+                        "last_error": None,
+                        "created_at": now,
+                    }
+                    for p in pushes
+                ],
             )
-            apply_movements(session, [request])
-            run.counts["pulled"] += 1
-            run.updated.add(key)
-        if decision.conflict:
-            self._record_conflict(session, run, mapping, inp, decision, now)
-        if decision.new_base is None:
-            return None
-        # Until the push lands, both sides agree on the POS's current value after the pull.
-        mapping.last_synced_quantity = decision.new_base - decision.push_delta
-        mapping.last_synced_at = now
-        if not decision.push_delta:
-            return None
-        adjustment = POSAdjustment(
-            external_item_id=count.external_item_id,
-            location_id=count.location_id,
-            delta=decision.push_delta,
-            idempotency_key=str(
-                uuid.uuid5(run.id, f"{count.external_item_id}\x1f{count.location_id}")
-            ),
-            occurred_at=now,
-            reference=str(run.id),
-        )
-        return _Push(mapping.id, adjustment, decision.new_base)
+        return pushes
 
     def _record_conflict(
         self,
         session: Session,
         run: _Run,
-        mapping: POSMapping,
+        mapping: _Map,
         inp: MergeInput,
         decision: Decision,
         now: datetime,
@@ -392,10 +635,14 @@ class SyncManager:
             conflict.status = ConflictStatus.OPEN.value
             conflict.strategy = ConflictStrategy.MANUAL_REVIEW.value
             run.counts["conflicts_open"] += 1
+        session.flush()
 
     def _settle(self, run: _Run, pushes: Sequence[_Push], outcomes: Sequence[PushOutcome]) -> None:
-        """Move the bases of the pushes the POS accepted; report the others."""
+        """Move the bases of the pushes the POS accepted and drop them from the queue; a push
+        the POS refused is reported and dropped too (its base did not move, so the next sync
+        decides it afresh, under a new idempotency key)."""
         now = self._clock()
+        bases: list[dict[str, Any]] = []
         with self._db.session() as session:
             for push, outcome in zip(pushes, outcomes, strict=True):
                 adj = push.adjustment
@@ -406,14 +653,93 @@ class SyncManager:
                         f"{adj.location_id} failed: {outcome.error or 'no reason given'}"
                     )
                     continue
-                mapping = session.get(POSMapping, push.mapping_id)
-                if mapping is not None:
-                    mapping.last_synced_quantity = push.new_base
-                    mapping.last_synced_at = now
+                bases.append({"b_id": push.mapping_id, "b_base": push.new_base, "b_at": now})
                 run.counts["pushed"] += 1
                 run.updated.add((adj.external_item_id, adj.location_id))
+            _move_bases(session, bases)
+            keys = [p.adjustment.idempotency_key for p in pushes]
+            session.execute(delete(PendingPush).where(PendingPush.idempotency_key.in_(keys)))
 
-    def _write_log(self, run: _Run, result: InventorySyncResult) -> None:
+    def _write_sales(self, run: _Run, totals: dict[tuple[str, str, date], int]) -> None:
+        with self._db.session() as session:
+            mapped = {
+                (r[0], r[1]): (r[2], r[3])
+                for r in session.execute(
+                    select(
+                        POSMapping.external_item_id,
+                        POSMapping.external_location_id,
+                        POSMapping.product_id,
+                        POSMapping.warehouse_id,
+                    ).where(POSMapping.integration_id == run.integration.id)
+                )
+            }
+            per_day: dict[tuple[uuid.UUID, uuid.UUID, date], int] = defaultdict(int)
+            unmapped = 0
+            for (item, loc, day), qty in totals.items():
+                target = mapped.get((item, loc))
+                if target is None:
+                    unmapped += 1
+                    continue
+                per_day[(target[0], target[1], day)] += qty
+            if unmapped:
+                run.errors.append(
+                    f"Sales of {unmapped} POS item-days were skipped: their items are not "
+                    "mapped to products yet (a counts sync maps them)"
+                )
+            if not per_day:
+                return
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            stmt = insert(SalesDaily)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["product_id", "warehouse_id", "day"],
+                set_={"quantity": stmt.excluded.quantity},
+            )
+            session.execute(
+                stmt,
+                [
+                    {"product_id": p, "warehouse_id": w, "day": d, "quantity": q}
+                    for (p, w, d), q in per_day.items()
+                ],
+            )
+            run.counts["sales_days"] += len(per_day)
+
+    def _update_products(self, run: _Run, items: Sequence[POSItem]) -> None:
+        by_id = {i.external_id: i for i in items}
+        with self._db.session() as session:
+            rows = session.execute(
+                select(POSMapping.external_item_id, Product)
+                .join(Product, Product.id == POSMapping.product_id)
+                .where(
+                    POSMapping.integration_id == run.integration.id,
+                    POSMapping.external_item_id.in_(sorted(by_id)),
+                )
+            ).all()
+            done: set[uuid.UUID] = set()
+            for external_id, product in rows:
+                item = by_id[external_id]
+                if product.id in done:
+                    continue
+                done.add(product.id)
+                changed = False
+                if item.name and item.name != product.name:
+                    product.name = item.name[:255]
+                    changed = True
+                if item.barcode and item.barcode != product.barcode:
+                    gtin = normalize_gtin(item.barcode)
+                    if gtin is None:
+                        run.errors.append(
+                            f"POS item {external_id} has barcode {item.barcode!r}, which is not "
+                            "a valid GTIN; the product keeps its own"
+                        )
+                    else:
+                        product.barcode = item.barcode
+                        product.gtin = gtin
+                        changed = True
+                if changed:
+                    run.counts["products_renamed"] += 1
+
+    def _write_log(self, run: _Run, result: InventorySyncResult, cancelled: bool) -> None:
         with self._db.session() as session:
             session.add(
                 IntegrationSyncLog(
@@ -421,7 +747,7 @@ class SyncManager:
                     integration_id=run.integration.id,
                     integration_type=run.integration.type,
                     sync_type=result.sync_type,
-                    status=result.status.value,
+                    status=CANCELLED if cancelled else result.status.value,
                     records_processed=result.products_processed,
                     errors_count=len(result.errors),
                     error_details=list(result.errors),
@@ -434,6 +760,19 @@ class SyncManager:
                 row = session.get(POSIntegration, run.integration.id)
                 if row is not None:
                     row.last_sync_at = result.started_at
+                    row.sync_cursor = result.started_at.isoformat()
+
+
+def _move_bases(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    table = cast(Table, POSMapping.__table__)
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(last_synced_quantity=bindparam("b_base"), last_synced_at=bindparam("b_at")),
+        rows,
+    )
 
 
 def _summary(result: InventorySyncResult) -> dict[str, Any]:

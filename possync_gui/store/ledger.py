@@ -11,8 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -103,6 +105,77 @@ def apply_movements(
         )
     session.flush()
     return applied
+
+
+def apply_deltas(session: Session, requests: Sequence[MovementRequest]) -> int:
+    """Write many movements at once (executemany): the bulk path of a sync batch.
+
+    Same ledger rule as :func:`apply_movements` — each level changes relatively and gains a
+    movement row in the caller's transaction — but without reading the new figures back and
+    without the below-zero refusal (a sync records what the POS already did). Returns the
+    number of movements written.
+    """
+    rows = [r for r in requests if r.delta]
+    if not rows:
+        return 0
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    pairs = {(r.product_id, r.warehouse_id) for r in rows}
+    session.execute(
+        insert(StockLevel).on_conflict_do_nothing(index_elements=["product_id", "warehouse_id"]),
+        [
+            {
+                "id": uuid.uuid4(),
+                "product_id": p,
+                "warehouse_id": w,
+                "on_hand": 0,
+                "version": 0,
+                "updated_at": now,
+            }
+            for p, w in pairs
+        ],
+    )
+    levels = cast(Table, StockLevel.__table__)
+    session.execute(
+        update(levels)
+        .where(
+            (levels.c.product_id == bindparam("b_product"))
+            & (levels.c.warehouse_id == bindparam("b_warehouse"))
+        )
+        .values(
+            on_hand=levels.c.on_hand + bindparam("b_delta"),
+            version=levels.c.version + 1,
+            updated_at=bindparam("b_at"),
+        ),
+        [
+            {
+                "b_product": r.product_id,
+                "b_warehouse": r.warehouse_id,
+                "b_delta": r.delta,
+                "b_at": r.at or now,
+            }
+            for r in rows
+        ],
+    )
+    session.execute(
+        sa_insert(StockMovement),
+        [
+            {
+                "id": uuid.uuid4(),
+                "product_id": r.product_id,
+                "warehouse_id": r.warehouse_id,
+                "delta": r.delta,
+                "reason": str(r.reason),
+                "reference": r.reference,
+                "actor": r.actor,
+                "note": r.note,
+                "at": r.at or now,
+            }
+            for r in rows
+        ],
+    )
+    return len(rows)
 
 
 def ledger_mismatches(session: Session) -> list[tuple[uuid.UUID, uuid.UUID, int, int]]:

@@ -391,3 +391,51 @@ class AppSetting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PendingPush(Base):
+    """A push to a POS that was decided and committed but not yet confirmed.
+
+    Written in the same transaction as the batch that decided it; deleted when the POS
+    accepts or refuses it. A sync that finds one left over (the process died mid-push, or the
+    POS stopped answering) sends it again first, under the same idempotency key, so the POS
+    applies it once (DESIGN.md §4)."""
+
+    __tablename__ = "pos_pending_pushes"
+    __table_args__ = (Index("ix_pos_pending_pushes_integration", "integration_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    integration_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pos_integrations.id", ondelete="CASCADE")
+    )
+    mapping_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pos_mappings.id", ondelete="CASCADE"))
+    external_item_id: Mapped[str] = mapped_column(String(255))
+    external_location_id: Mapped[str] = mapped_column(String(255))
+    delta: Mapped[int] = mapped_column(Integer)
+    #: The quantity both sides agree on once the POS applied ``delta``.
+    new_base: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    occurred_at: Mapped[datetime]
+    reference: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DemoPOSStock(Base):
+    """The Demo POS's own shelf: what the simulated till believes it has (its 'POS side').
+
+    The demo adapter reads and adjusts these rows as a real POS's API would; the Sync
+    Manager brings them in step with the store like any other integration."""
+
+    __tablename__ = "demo_pos_stock"
+
+    integration_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pos_integrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    external_item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    location_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The idempotency keys of recently applied adjustments (the newest last).
+    applied_keys: Mapped[list[Any]] = mapped_column(default=list)
