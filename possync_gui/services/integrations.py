@@ -9,6 +9,7 @@ delete them.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Mapping
@@ -413,6 +414,12 @@ def remove(db: Database, ref: str) -> IntegrationInfo:
     return info
 
 
+def _debug_on() -> bool:
+    """Debug mode (``POS_SYNC_DEBUG``, the menu toggle) turns the ``possync`` logger to DEBUG;
+    adapters then log each request and response, secrets redacted."""
+    return logging.getLogger("possync.pos").isEnabledFor(logging.DEBUG)
+
+
 def make_adapter(record: IntegrationRecord) -> POSAdapter:
     """The adapter for ``record``, with its credentials read from the keyring."""
     if record.type == IntegrationType.DEMO:
@@ -429,19 +436,24 @@ def make_adapter(record: IntegrationRecord) -> POSAdapter:
     api_version = config.get("apiVersion")
     adapter: POSAdapter
     if record.type == IntegrationType.SQUARE:
-        adapter = SquareAdapter(base_url, credentials, api_version=api_version)
+        adapter = SquareAdapter(base_url, credentials, api_version=api_version, debug=_debug_on)
     elif record.type == IntegrationType.SHOPIFY:
-        adapter = ShopifyAdapter(base_url, credentials, api_version=api_version)
+        adapter = ShopifyAdapter(base_url, credentials, api_version=api_version, debug=_debug_on)
     elif record.type == IntegrationType.WOOCOMMERCE:
         adapter = WooCommerceAdapter(
             base_url,
             credentials,
             api_version=api_version,
             query_string_auth=bool(config.get("queryStringAuth")),
+            debug=_debug_on,
         )
     elif record.type == IntegrationType.CUSTOM:
         adapter = CustomAdapter(
-            base_url, credentials, mapping=config.get("mapping") or {}, api_version=api_version
+            base_url,
+            credentials,
+            mapping=config.get("mapping") or {},
+            api_version=api_version,
+            debug=_debug_on,
         )
     else:
         raise ValidationError(f"Unknown POS type {record.type!r} for {record.name!r}.")

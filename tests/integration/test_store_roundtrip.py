@@ -33,7 +33,7 @@ NESTED_CONFIG = {
 def _ids() -> dict[str, uuid.UUID]:
     names = (
         "product warehouse level movement supplier supplier_product integration "
-        "mapping alert po line delivery item serial conflict log health"
+        "mapping alert po line delivery item serial conflict log health push"
     )
     return {name: uuid.uuid4() for name in names.split()}
 
@@ -138,6 +138,16 @@ def _rows(i: dict[str, uuid.UUID]) -> list[m.Base]:
             heartbeat_at=T_UTC,
         ),
         m.AppSetting(key="po_approval_threshold", value={"amount": "500.00", "tiers": [1, 2]}),
+        m.PendingPush(
+            id=i["push"], integration_id=i["integration"], mapping_id=i["mapping"],
+            external_item_id="VAR-1", external_location_id="LOC-1", delta=-3, new_base=7,
+            idempotency_key="key-1", occurred_at=T_IST, reference="run-1", attempts=1,
+            last_error="timeout", created_at=T_UTC,
+        ),
+        m.DemoPOSStock(
+            integration_id=i["integration"], external_item_id="VAR-1", location_id="LOC-1",
+            quantity=12, updated_at=T_IST, applied_keys=["key-0"],
+        ),
     ]  # fmt: skip
 
 
