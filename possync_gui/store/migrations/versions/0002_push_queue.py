@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-
 revision = "0002_push_queue"
 down_revision = "0001_baseline"
 branch_labels = None
