@@ -11,17 +11,27 @@ import argparse
 import asyncio
 import json
 import sys
+import traceback
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from possync_gui.cli.output import Progress, cell, print_json, table
+from possync_gui.cli.output import Progress, cell, jsonable, percent, print_json, table
 from possync_gui.domain.enums import StockStatus
-from possync_gui.domain.errors import NotFoundError, SyncInProgressError, ValidationError
+from possync_gui.domain.errors import (
+    NotFoundError,
+    PossyncError,
+    SyncInProgressError,
+    ValidationError,
+)
 from possync_gui.domain.records import InventoryQuery, Product, StockRow, Warehouse
-from possync_gui.domain.sync import InventorySyncResult, SyncStatus
+from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.services.facade import InventorySyncService
+from possync_gui.services.integrations import SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult
+from possync_gui.services.monitor import ERROR, OFFLINE, UNKNOWN, WARNING, HealthReport
+from possync_gui.services.pos_catalog import CatalogProgress, PosCatalogReport
 from possync_gui.services.settings import default_operator, load_settings
 from possync_gui.store.database import Database, open_database, resolve_url
 from possync_gui.store.migrate import current_revision
@@ -321,12 +331,23 @@ def integrations_add(cmd: Command) -> int:
     data = _read_json(path)
     if not isinstance(data, dict):
         raise ValidationError(f"{path} must hold one JSON object (a POSIntegrationConfig).")
-    record = asyncio.run(cmd.facade.add_integration_from_json(data))
+
+    async def work() -> tuple[IntegrationRecord, set[str]]:
+        record = await cmd.facade.add_integration_from_json(data)
+        return record, {w.code for w in await cmd.facade.list_warehouses()}
+
+    record, known = asyncio.run(work())
     key = f" ({record.external_key})" if record.external_key else ""
     _out(
         f"Added {record.type} integration {record.name}{key}, id {record.id}; "
         "its credentials are in the keyring."
     )
+    ref = record.external_key or str(record.id)
+    for code in sorted(set((record.configuration.get("locationMap") or {}).values()) - known):
+        _note(
+            f"Warehouse {code} does not exist yet: `possync integrations import-catalog {ref}` "
+            "creates it, or add it with `possync warehouses add`."
+        )
     return 0
 
 
@@ -351,6 +372,79 @@ def integrations_remove(cmd: Command) -> int:
     info = asyncio.run(cmd.facade.remove_integration(cmd.args.ref))
     _out(f"Removed integration {info.name} ({info.external_key or info.id}) and its credentials.")
     return 0
+
+
+#: How many skipped items and notes the import lists before "… and N more".
+SHOWN_LINES = 20
+
+
+def _catalog_progress(bar: Progress) -> Callable[[CatalogProgress], None]:
+    """Creating products as percentages; the reading phases before it (no total yet) as
+    one line each, on a terminal only, so a script's log holds just what matters."""
+    phases: set[str] = set()
+    tty = sys.stderr.isatty()
+
+    def show(step: CatalogProgress) -> None:
+        if step.total is not None:
+            bar(step.processed, step.total, step.phase)
+        elif tty and step.phase not in phases:
+            phases.add(step.phase)
+            bar.finish()
+            _note(f"{step.phase}…")
+
+    return show
+
+
+def _listed(label: str, lines: tuple[str, ...]) -> None:
+    for line in lines[:SHOWN_LINES]:
+        _note(f"  {label}: {' '.join(line.splitlines())}")
+    if len(lines) > SHOWN_LINES:
+        _note(f"  … and {len(lines) - SHOWN_LINES} more {label} lines (--json lists them all)")
+
+
+def _catalog_summary(report: PosCatalogReport) -> None:
+    _out(
+        f"Imported the catalog of {report.integration_name}: {report.items_read} POS items "
+        f"read, {report.products_created} products created with "
+        f"{report.stock_units_opened} units of starting stock, "
+        f"{report.mappings_created} POS mappings written."
+    )
+    for wh in report.warehouses_created:
+        _out(f"Created warehouse {wh.code} ({wh.name}).")
+    if report.matched_existing:
+        _out(f"Matched {report.matched_existing} existing products; the next sync maps them.")
+    if report.already_mapped:
+        _out(f"{report.already_mapped} POS items were mapped already; left as they are.")
+
+
+def integrations_import_catalog(cmd: Command) -> int:
+    progress = Progress("Importing the POS catalog", sys.stderr)
+    try:
+        report = asyncio.run(
+            cmd.facade.import_pos_catalog(cmd.args.ref, progress=_catalog_progress(progress))
+        )
+    except PossyncError as err:  # the POS unreachable or refusing, a sync running…
+        progress.finish()
+        if cmd.args.debug:
+            traceback.print_exc()
+        _note(f"possync: error: {' '.join(str(err).splitlines())}")
+        return EXIT_RUNNING if isinstance(err, SyncInProgressError) else EXIT_FAILED
+    finally:
+        progress.finish()
+    if cmd.args.json:
+        json.dump(jsonable(report), sys.stdout, indent=2, ensure_ascii=False)
+        _out()
+    else:
+        _catalog_summary(report)
+    _listed("note", report.notes)
+    _listed("skipped", report.skipped)
+    if not report.skipped:
+        return 0
+    _note(
+        f"possync: warning: {len(report.skipped)} POS items or counts were skipped (listed "
+        "above); the rest was imported."
+    )
+    return EXIT_PARTIAL
 
 
 def _sync_line(result: InventorySyncResult, names: dict[Any, str]) -> str:
@@ -389,3 +483,93 @@ def sync(cmd: Command) -> int:
     if SyncStatus.FAILED in statuses:
         return EXIT_FAILED
     return EXIT_PARTIAL if SyncStatus.PARTIAL in statuses else 0
+
+
+# -- health and the sync log -----------------------------------------------------------------
+#: Errors the sync log lists per run before "… and N more" (--json lists them all).
+LOG_ERRORS_SHOWN = 5
+_NO_LIMIT = 2**31 - 1
+
+
+def health(cmd: Command) -> int:
+    """The last known health of each integration (``--check``: ping each active one first).
+    Exit 0 when every active integration is healthy or unknown, 1 on a warning, 2 on an
+    error or an unreachable POS; inactive ones are listed but do not count."""
+    args = cmd.args
+
+    async def work() -> tuple[list[HealthReport], set[Any]]:
+        found = await cmd.facade.list_integrations()
+        active = {i.id for i in found if i.status == "active"}
+        if args.check:
+            await asyncio.gather(*(cmd.facade.check_integration_health(i) for i in active))
+        return await cmd.facade.integration_health(), active
+
+    reports, active = asyncio.run(work())
+    if args.json:
+        print_json(reports, sys.stdout)
+    elif not reports:
+        _out("No POS integrations yet; add one with 'possync integrations add --from-json FILE'.")
+    else:
+        headers = ("NAME", "TYPE", "STATUS", "RESPONSE MS", "UPTIME", "ERROR RATE", "CHECKED")
+        rows = [
+            (r.name, r.type, r.status, r.response_time_ms, percent(r.uptime))
+            + (percent(r.error_rate), r.checked_at, _last_sync(r), r.next_sync_at)
+            for r in reports
+        ]
+        _out(table((*headers, "LAST SYNC", "NEXT SYNC"), rows))
+        for r in reports:
+            if r.error:
+                _out(f"  {r.name}: {' '.join(r.error.splitlines())}")
+        if any(r.status == UNKNOWN for r in reports):
+            _note("Some POS were never checked; 'possync health --check' asks each now.")
+    statuses = {r.status for r in reports if r.integration_id in active}
+    if statuses & {ERROR, OFFLINE}:
+        return EXIT_FAILED
+    return EXIT_PARTIAL if WARNING in statuses else 0
+
+
+def _last_sync(report: HealthReport) -> str:
+    if report.last_sync_at is None:
+        return ""
+    status = f" ({report.last_sync_status})" if report.last_sync_status else ""
+    return cell(report.last_sync_at) + status
+
+
+def sync_log(cmd: Command) -> int:
+    """Sync runs, newest first, with their counts and errors."""
+    args = cmd.args
+    limit = args.limit or None
+    fetch = limit + 1 if limit else _NO_LIMIT  # one more than shown: are there more?
+    entries = asyncio.run(cmd.facade.sync_log(args.integration, fetch))
+    more = limit is not None and len(entries) > limit
+    entries = entries[:limit]
+    if args.json:
+        print_json(entries, sys.stdout)
+    elif not entries:
+        _out("No sync runs yet.")
+    else:
+        headers = ("STARTED", "INTEGRATION", "SYNC", "STATUS", "PROCESSED", "UPDATED", "PULLED")
+        rows = [
+            (e.started_at, e.integration_name, e.sync_type, e.status, e.records_processed)
+            + (e.summary.get("products_updated"), e.summary.get("pulled"))
+            + (e.summary.get("pushed"), e.summary.get("conflicts"), len(e.errors))
+            for e in entries
+        ]
+        _out(table((*headers, "PUSHED", "CONFLICTS", "ERRORS"), rows))
+        _log_errors(entries)
+    if more:
+        _note(f"Showing the newest {limit} runs; use --limit 0 to see them all.")
+    return 0
+
+
+def _log_errors(entries: list[SyncLogEntry]) -> None:
+    failed = [e for e in entries if e.errors]
+    if not failed:
+        return
+    _out("\nErrors:")
+    for e in failed:
+        run = f"{cell(e.started_at)} {e.integration_name} ({e.sync_type}, {e.status})"
+        for error in e.errors[:LOG_ERRORS_SHOWN]:
+            _out(f"  {run}: {' '.join(error.splitlines())}")
+        if len(e.errors) > LOG_ERRORS_SHOWN:
+            _out(f"  {run}: … and {len(e.errors) - LOG_ERRORS_SHOWN} more (--json lists them all)")

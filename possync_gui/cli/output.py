@@ -90,6 +90,11 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join([line(headers), *(line(r) for r in body)])
 
 
+def percent(share: float | None) -> str:
+    """A share 0..1 as a percentage with one decimal; empty for None."""
+    return "" if share is None else f"{share:.1%}"
+
+
 class Progress:
     """``progress(done, total[, phase])`` callbacks shown on a stream as percentages.
 

@@ -114,6 +114,15 @@ def _add_integrations_and_sync(commands: Any) -> None:
         integ, "remove", c.integrations_remove, "remove a POS integration and its credentials"
     )
     remove.add_argument("ref", metavar="ID", help="the integration's id (UUID or seed id)")
+    catalog = _command(
+        integ,
+        "import-catalog",
+        c.integrations_import_catalog,
+        "create products, with the POS counts as starting stock, for the POS items that match "
+        "no product (exit 0 done, 1 some items skipped, 2 failed, 3 a sync is running)",
+    )
+    catalog.add_argument("ref", metavar="ID", help="the integration's id (UUID or seed id)")
+    catalog.add_argument("--json", action="store_true", help="print JSON for scripts")
     sync = _command(
         commands,
         "sync",
@@ -127,6 +136,31 @@ def _add_integrations_and_sync(commands: Any) -> None:
         "--incremental", action="store_true", help="only what changed since the last sync"
     )
     sync.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _add_health_and_sync_log(commands: Any) -> None:
+    health = _command(
+        commands,
+        "health",
+        c.health,
+        "the health of each POS integration (exit 0 healthy, 1 warning, 2 error or offline)",
+    )
+    health.add_argument(
+        "--check",
+        action="store_true",
+        help="ask each active POS now (default: the last known health, no network)",
+    )
+    health.add_argument("--json", action="store_true", help="print JSON for scripts")
+    log = _command(commands, "sync-log", c.sync_log, "sync runs, newest first, with their errors")
+    log.add_argument("--integration", metavar="ID", help="only this one (UUID or seed id)")
+    log.add_argument(
+        "--limit",
+        type=c.limit_argument,
+        default=c.DEFAULT_LIMIT,
+        metavar="N",
+        help=f"the newest N runs (default {c.DEFAULT_LIMIT}; 0 for all)",
+    )
+    log.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,4 +180,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stock(commands)
     _add_warehouses(commands)
     _add_integrations_and_sync(commands)
+    _add_health_and_sync_log(commands)
     return parser

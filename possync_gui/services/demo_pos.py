@@ -1,9 +1,18 @@
-"""The demo POS: a simulated store that keeps selling from the demo shop's shelves.
+"""The Demo POS: a simulated store that sells from its own shelf, synced like any other POS.
 
-Each ``tick`` plays the store forward from where the last one stopped (the integration's
-``sync_cursor``) to now, at most a day at a time, and books what it sold into the ledger
-and ``sales_daily``. One transaction per tick: the sales and the moved cursor land together
-or not at all, so a crash or a second desktop never books the same minutes twice.
+Two halves, both over the till's own tables (``store/demo_till.py``):
+
+- :class:`DemoPOSService` plays the store: each ``tick`` draws the sales made since the last
+  one (from the till's clock to now, at most a day) and takes them off the demo shelf,
+  recording them per day, item and location. It never touches the store's stock: that is
+  the Sync Manager's job.
+- :class:`DemoPOSAdapter` is the till's "API" behind the :class:`~possync_gui.pos.base.
+  POSAdapter` protocol, so a sync pulls the till's sales into the store as ``sync_pull``
+  movements (and its sales into ``sales_daily``) and pushes the store's deliveries and
+  counts back to the shelf as idempotent adjustments.
+
+:func:`adapter_factory` gives the Sync Manager the demo adapter for demo integrations and
+the given factory (``integrations.make_adapter``) for the rest.
 """
 
 from __future__ import annotations
@@ -12,60 +21,63 @@ import asyncio
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from functools import partial
+from typing import TypeVar
 
-from sqlalchemy import CursorResult, Subquery, and_, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from possync_gui.domain.enums import IntegrationStatus, IntegrationType, MovementReason
-from possync_gui.domain.records import MovementRequest
+from possync_gui.domain.enums import IntegrationStatus, IntegrationType
+from possync_gui.domain.errors import NotFoundError
+from possync_gui.domain.sync import IntegrationRecord
+from possync_gui.pos.base import (
+    Page,
+    POSAdapter,
+    POSAdjustment,
+    POSCount,
+    POSItem,
+    POSLocation,
+    POSSale,
+    POSSet,
+    PushOutcome,
+)
 from possync_gui.pos.demo import DemoItem, DemoSale, DemoStoreSimulator
+from possync_gui.store import demo_till as till
 from possync_gui.store import models as m
 from possync_gui.store.database import Database
-from possync_gui.store.ledger import apply_movements
 from possync_gui.store.types import utcnow
 
 log = logging.getLogger("possync.pos")
 
-ACTOR = "Demo POS"
-REFERENCE = "pos-demo"
-#: A first tick (no cursor yet) looks back this far.
+T = TypeVar("T")
+AdapterFactory = Callable[[IntegrationRecord], POSAdapter]
+
+#: A first tick (the till has no clock yet) looks back this far.
 FIRST_TICK_WINDOW = timedelta(minutes=1)
 #: After a long pause (the app was closed) only the last day is played, not the whole gap.
 MAX_CATCH_UP = timedelta(hours=24)
-#: Days of ``sales_daily`` averaged into each item's daily sales rate.
+#: Days of the store's ``sales_daily`` averaged into each item's daily sales rate.
 RATE_WINDOW_DAYS = 28
 
 
 @dataclass(frozen=True, slots=True)
 class DemoTickResult:
-    """What one tick sold: ``sales`` till receipts of ``units_sold`` units in total."""
+    """What one tick sold: ``sales`` till receipts of ``units_sold`` units in total.
+
+    ``product_ids``: from :meth:`DemoPOSService.tick`, the products whose demo shelf sold;
+    from the facade's ``run_demo_pos``, the products whose store stock the sync that
+    followed the tick changed. ``integration_id`` is the demo integration that ticked (None
+    when there is no active one)."""
 
     product_ids: frozenset[uuid.UUID]
     units_sold: int
     sales: int
     simulated_from: datetime
     simulated_to: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class _Integration:
-    id: uuid.UUID
-    cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Mapped:
-    """Where an external item lives in the store."""
-
-    mapping_id: uuid.UUID
-    product_id: uuid.UUID
-    warehouse_id: uuid.UUID
+    integration_id: uuid.UUID | None = None
 
 
 class DemoPOSService:
@@ -76,8 +88,8 @@ class DemoPOSService:
         self._simulator = DemoStoreSimulator(seed)
 
     async def tick(self, now: datetime | None = None) -> DemoTickResult:
-        """Sell what the store sold since the last tick; an empty result when there is no
-        active demo integration or no time has passed."""
+        """Sell from the demo shelf what the store sold since the last tick; an empty result
+        when there is no active demo integration or no time has passed."""
         now = (now or utcnow()).astimezone(UTC)
 
         def work() -> DemoTickResult:
@@ -87,19 +99,30 @@ class DemoPOSService:
         return await asyncio.to_thread(work)
 
     def _tick(self, session: Session, now: datetime) -> DemoTickResult:
-        integration = _active_demo(session)
-        if integration is None:
-            return _nothing(now, now)
-        start = max(
-            _parse_cursor(integration.cursor) or now - FIRST_TICK_WINDOW, now - MAX_CATCH_UP
-        )
-        if start >= now or not _claim_window(session, integration, now):
-            return _nothing(now, now)
-        items, warehouses = _items(session, integration.id, now.date())
-        sales = self._simulator.sales_between(items, start, now)
-        if sales:
-            _book(session, sales, warehouses, now)
-        units = sum(s.quantity for s in sales)
+        integration_id = _active_demo(session)
+        if integration_id is None:
+            return DemoTickResult(frozenset(), 0, 0, now, now)
+        start = till.claim_window(session, integration_id, now, FIRST_TICK_WINDOW, MAX_CATCH_UP)
+        if start is None:
+            return DemoTickResult(frozenset(), 0, 0, now, now, integration_id)
+        till.stock_shelves(session, integration_id, now)
+        shelf = till.shelf_for_sale(session, integration_id, now.date(), RATE_WINDOW_DAYS)
+        # One draw per location: the simulator knows items by their external id only.
+        by_location: dict[str, list[DemoItem]] = defaultdict(list)
+        for row in shelf:
+            rate = row.units_sold / RATE_WINDOW_DAYS
+            item = DemoItem(row.external_item_id, row.product_id, rate, max(row.quantity, 0))
+            by_location[row.location_id].append(item)
+        sold: dict[tuple[str, str], int] = defaultdict(int)
+        per_day: dict[tuple[date, str, str], int] = defaultdict(int)
+        sales: list[DemoSale] = []
+        for location, items in by_location.items():
+            for sale in self._simulator.sales_between(items, start, now):
+                sales.append(sale)
+                sold[(sale.external_id, location)] += sale.quantity
+                per_day[(sale.at.date(), sale.external_id, location)] += sale.quantity
+        till.book_sales(session, integration_id, sold, per_day, now)
+        units = sum(sold.values())
         if units:
             log.info("Demo POS sold %d units in %d sales", units, len(sales))
         return DemoTickResult(
@@ -108,170 +131,181 @@ class DemoPOSService:
             sales=len(sales),
             simulated_from=start,
             simulated_to=now,
+            integration_id=integration_id,
         )
 
+    async def store_changes(
+        self, integration_id: uuid.UUID, sync_id: uuid.UUID, since: datetime
+    ) -> frozenset[uuid.UUID]:
+        """The products mapped to ``integration_id`` whose store stock the sync ``sync_id``
+        (started at ``since``) moved."""
 
-def _nothing(start: datetime, end: datetime) -> DemoTickResult:
-    return DemoTickResult(frozenset(), 0, 0, start, end)
+        def work() -> frozenset[uuid.UUID]:
+            mapping, movement = m.POSMapping, m.StockMovement
+            with self._db.session() as session:
+                return frozenset(
+                    session.execute(
+                        select(movement.product_id)
+                        .join(
+                            mapping,
+                            and_(
+                                mapping.product_id == movement.product_id,
+                                mapping.warehouse_id == movement.warehouse_id,
+                            ),
+                        )
+                        .where(
+                            mapping.integration_id == integration_id,
+                            movement.at >= since,
+                            movement.reference == str(sync_id),
+                        )
+                        .distinct()
+                    ).scalars()
+                )
+
+        return await asyncio.to_thread(work)
 
 
-def _active_demo(session: Session) -> _Integration | None:
-    row = session.execute(
-        select(m.POSIntegration.id, m.POSIntegration.sync_cursor)
+def _active_demo(session: Session) -> uuid.UUID | None:
+    return session.execute(
+        select(m.POSIntegration.id)
         .where(
             m.POSIntegration.type == str(IntegrationType.DEMO),
             m.POSIntegration.status == str(IntegrationStatus.ACTIVE),
         )
         .order_by(m.POSIntegration.created_at, m.POSIntegration.id)
         .limit(1)
-    ).first()
-    return None if row is None else _Integration(row[0], row[1])
+    ).scalar_one_or_none()
 
 
-def _parse_cursor(cursor: str | None) -> datetime | None:
-    if not cursor:
-        return None
-    try:
-        parsed = datetime.fromisoformat(cursor)
-    except ValueError:
-        log.warning("Demo POS cursor %r is not a time; starting afresh", cursor)
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+class DemoPOSAdapter:
+    """The Demo POS's till behind the adapter protocol; its "API" is the till's tables.
 
-
-def _claim_window(session: Session, integration: _Integration, now: datetime) -> bool:
-    """Move the cursor to ``now`` if nobody moved it since we read it (compare-and-set).
-
-    Done first, so the row stays locked for the rest of the tick on PostgreSQL and a
-    second desktop ticking at the same moment sells nothing instead of selling twice.
+    Items and locations are the demo integration's mappings (the till sells the store's
+    products under ``demo-item-<sku>`` at the locations of its ``locationMap``); counts are
+    its shelf; sales its per-day record. Reading counts first puts any mapped item missing
+    from the shelf on it, at the mapping's agreed quantity. Pushes are idempotent per key.
     """
-    current = m.POSIntegration.sync_cursor
-    same = current.is_(None) if integration.cursor is None else current == integration.cursor
-    result = session.execute(
-        update(m.POSIntegration)
-        .where(m.POSIntegration.id == integration.id, same)
-        .values(sync_cursor=now.isoformat(), last_sync_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return cast(CursorResult[Any], result).rowcount == 1
 
+    type = str(IntegrationType.DEMO)
 
-def _units_sold(today: date) -> Subquery:
-    """Units sold per product and warehouse over the full days of the rate window."""
-    return (
-        select(
-            m.SalesDaily.product_id,
-            m.SalesDaily.warehouse_id,
-            func.sum(m.SalesDaily.quantity).label("units"),
-        )
-        .where(
-            m.SalesDaily.day >= today - timedelta(days=RATE_WINDOW_DAYS),
-            m.SalesDaily.day < today,
-        )
-        .group_by(m.SalesDaily.product_id, m.SalesDaily.warehouse_id)
-        .subquery()
-    )
+    def __init__(
+        self, db: Database, record: IntegrationRecord, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self._db = db
+        self._record = record
+        self._clock = clock
 
+    async def _in_session(self, fn: Callable[[Session], T]) -> T:
+        def work() -> T:
+            with self._db.session() as session:
+                return fn(session)
 
-def _items(
-    session: Session, integration_id: uuid.UUID, today: date
-) -> tuple[list[DemoItem], dict[str, _Mapped]]:
-    """The mapped items with their shelf stock and average daily sales (over the full
-    days before today), and where each external item lives."""
-    rates = _units_sold(today)
-    mapping = m.POSMapping
-    rows = session.execute(
-        select(
-            mapping.id,
-            mapping.external_item_id,
-            mapping.product_id,
-            mapping.warehouse_id,
-            func.coalesce(m.StockLevel.on_hand, 0),
-            func.coalesce(rates.c.units, 0),
-        )
-        .outerjoin(
-            m.StockLevel,
-            and_(
-                m.StockLevel.product_id == mapping.product_id,
-                m.StockLevel.warehouse_id == mapping.warehouse_id,
-            ),
-        )
-        .outerjoin(
-            rates,
-            and_(
-                rates.c.product_id == mapping.product_id,
-                rates.c.warehouse_id == mapping.warehouse_id,
-            ),
-        )
-        .where(mapping.integration_id == integration_id)
-        .order_by(mapping.external_item_id)
-    ).all()
-    items = [
-        DemoItem(external, product_id, int(units) / RATE_WINDOW_DAYS, max(int(on_hand), 0))
-        for _, external, product_id, _, on_hand, units in rows
-    ]
-    where = {external: _Mapped(mid, pid, wid) for mid, external, pid, wid, _, _ in rows}
-    return items, where
+        return await asyncio.to_thread(work)
 
+    async def ping(self) -> None:
+        def check(session: Session) -> None:
+            if session.get(m.POSIntegration, self._record.id) is None:
+                raise NotFoundError(f"The Demo POS {self._record.name!r} no longer exists.")
 
-def _book(
-    session: Session, sales: Sequence[DemoSale], where: dict[str, _Mapped], now: datetime
-) -> None:
-    """Write the sales to the ledger, ``sales_daily`` and the mappings' agreed quantity."""
-    applied = apply_movements(
-        session,
-        [
-            MovementRequest(
-                product_id=sale.product_id,
-                warehouse_id=where[sale.external_id].warehouse_id,
-                delta=-sale.quantity,
-                reason=MovementReason.SALE,
-                actor=ACTOR,
-                reference=REFERENCE,
-                at=sale.at,
+        await self._in_session(check)
+
+    async def list_locations(self) -> list[POSLocation]:
+        mapped = await self._in_session(lambda s: till.locations(s, self._record.id))
+        location_map: dict[str, str] = self._record.configuration.get("locationMap") or {}
+        ids = sorted(set(mapped) | set(location_map))
+        return [POSLocation(i, f"Demo store ({location_map.get(i, 'not mapped')})") for i in ids]
+
+    async def iter_items(self, since: datetime | None = None) -> AsyncIterator[Page[POSItem]]:
+        after: str | None = None
+        while True:
+            rows = await self._in_session(
+                partial(till.items_page, integration_id=self._record.id, since=since, after=after)
             )
-            for sale in sales
-        ],
-        allow_negative=False,
-    )
-    per_day: dict[tuple[uuid.UUID, uuid.UUID, date], int] = defaultdict(int)
-    for sale in sales:
-        per_day[(sale.product_id, where[sale.external_id].warehouse_id, sale.at.date())] += (
-            sale.quantity
+            if not rows:
+                return
+            after = rows[-1][0]
+            items = [
+                POSItem(i, sku, barcode, name, updated_at=at) for i, sku, barcode, name, at in rows
+            ]
+            yield Page(items, cursor=after)
+
+    async def iter_counts(self, since: datetime | None = None) -> AsyncIterator[Page[POSCount]]:
+        now = self._clock()
+        await self._in_session(lambda s: till.stock_shelves(s, self._record.id, now))
+        after: tuple[str, str] | None = None
+        while True:
+            rows = await self._in_session(
+                partial(till.counts_page, integration_id=self._record.id, since=since, after=after)
+            )
+            if not rows:
+                return
+            after = (rows[-1][0], rows[-1][1])
+            yield Page([POSCount(i, loc, q, at) for i, loc, q, at in rows], cursor="|".join(after))
+
+    async def iter_sales(self, since: datetime, until: datetime) -> AsyncIterator[Page[POSSale]]:
+        if until <= since:
+            return
+        first = since.astimezone(UTC).date()
+        last = (until - timedelta.resolution).astimezone(UTC).date()  # ``until`` is excluded
+        after: tuple[date, str, str] | None = None
+        while True:
+            rows = await self._in_session(
+                partial(
+                    till.sales_page,
+                    integration_id=self._record.id,
+                    first_day=first,
+                    last_day=last,
+                    after=after,
+                )
+            )
+            if not rows:
+                return
+            after = rows[-1][:3]
+            yield Page([POSSale(i, loc, day, q) for day, i, loc, q in rows], cursor=str(after))
+
+    async def push_adjustments(self, changes: Sequence[POSAdjustment]) -> list[PushOutcome]:
+        wanted = [
+            till.ShelfChange(c.external_item_id, c.location_id, c.idempotency_key, delta=c.delta)
+            for c in changes
+        ]
+        return await self._apply(wanted)
+
+    async def set_quantities(self, sets: Sequence[POSSet]) -> list[PushOutcome]:
+        wanted = [
+            till.ShelfChange(
+                s.external_item_id,
+                s.location_id,
+                s.idempotency_key,
+                quantity=s.quantity,
+                expected=s.expected,
+            )
+            for s in sets
+        ]
+        return await self._apply(wanted)
+
+    async def _apply(self, changes: list[till.ShelfChange]) -> list[PushOutcome]:
+        if not changes:
+            return []
+        now = self._clock()
+        outcomes = await self._in_session(
+            lambda s: till.apply_changes(s, self._record.id, changes, now)
         )
-    _add_daily_sales(session, per_day)
-    # The POS booked these sales and so did the store: both agree on the new figure, which
-    # is the base the next three-way sync compares against. Later movements win.
-    on_hand = {(a.product_id, a.warehouse_id): a.on_hand for a in applied}
-    sold = {where[sale.external_id] for sale in sales}
-    session.execute(
-        update(m.POSMapping),
-        [
-            {
-                "id": item.mapping_id,
-                "last_synced_quantity": on_hand[(item.product_id, item.warehouse_id)],
-                "last_synced_at": now,
-            }
-            for item in sold
-        ],
-    )
+        return [
+            PushOutcome(c.external_item_id, c.location_id, o.ok, o.quantity, o.error, o.stale)
+            for c, o in zip(changes, outcomes, strict=True)
+        ]
+
+    async def aclose(self) -> None:
+        """Nothing to close: the till shares the store's database."""
 
 
-def _add_daily_sales(
-    session: Session, per_day: dict[tuple[uuid.UUID, uuid.UUID, date], int]
-) -> None:
-    """Add to each day's total, creating the row on the day's first sale."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(m.SalesDaily)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["product_id", "warehouse_id", "day"],
-        set_={"quantity": m.SalesDaily.quantity + stmt.excluded.quantity},
-    )
-    session.execute(
-        stmt,
-        [
-            {"product_id": p, "warehouse_id": w, "day": d, "quantity": q}
-            for (p, w, d), q in per_day.items()
-        ],
-    )
+def adapter_factory(db: Database, others: AdapterFactory) -> AdapterFactory:
+    """The Sync Manager's adapter factory: the demo till for demo integrations (it needs the
+    database), ``others`` (``integrations.make_adapter``) for every other POS."""
+
+    def make(record: IntegrationRecord) -> POSAdapter:
+        if record.type == IntegrationType.DEMO:
+            return DemoPOSAdapter(db, record)
+        return others(record)
+
+    return make

@@ -8,6 +8,7 @@ added here as those components land — none is a stub.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import uuid
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from possync_gui.domain.enums import IntegrationStatus, IntegrationType, MovementReason
+from possync_gui.domain.enums import IntegrationStatus, MovementReason
 from possync_gui.domain.errors import PossyncError, SyncInProgressError
 from possync_gui.domain.events import CatalogChanged, Change, StockChanged
 from possync_gui.domain.records import (
@@ -29,10 +30,12 @@ from possync_gui.domain.records import (
 )
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.services import integrations
-from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult
+from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult, adapter_factory
 from possync_gui.services.integrations import IntegrationInfo, SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult, InventoryService
 from possync_gui.services.listings import ListingService
+from possync_gui.services.monitor import HealthReport, IntegrationMonitor, SyncScheduler
+from possync_gui.services.pos_catalog import CatalogProgress, PosCatalogReport, import_pos_catalog
 from possync_gui.services.sync_manager import ProgressCallback, SyncManager
 from possync_gui.store.catalog import ImportReport
 from possync_gui.store.database import Database
@@ -53,12 +56,18 @@ class InventorySyncService:
         listings: ListingService | None = None,
         demo_pos: DemoPOSService | None = None,
         sync_manager: SyncManager | None = None,
+        monitor: IntegrationMonitor | None = None,
     ) -> None:
         self._db = db
         self.inventory = inventory or InventoryService(db)
         self.listings = listings or ListingService(db)
         self.demo_pos = demo_pos or DemoPOSService(db)
-        self.sync_manager = sync_manager or SyncManager(db, integrations.make_adapter)
+        self.sync_manager = sync_manager or SyncManager(
+            db, adapter_factory(db, integrations.make_adapter)
+        )
+        self.monitor = monitor or IntegrationMonitor(
+            db, adapter_factory(db, integrations.make_adapter)
+        )
         self._listeners: list[Listener] = []
         self.debug = os.environ.get("POS_SYNC_DEBUG", "").lower() in ("1", "true", "yes")
         if self.debug:
@@ -139,11 +148,26 @@ class InventorySyncService:
 
     # -- the demo POS ----------------------------------------------------------------------
     async def run_demo_pos(self) -> DemoTickResult:
-        """Let the simulated store sell what it would have sold since its last tick."""
-        result = await self.demo_pos.tick()
-        if result.product_ids:
-            self._emit(StockChanged(frozenset(result.product_ids)))
-        return result
+        """Let the simulated store sell from its shelf what it sold since its last tick, then
+        sync the Demo POS incrementally: its sales reach the store, the store's deliveries its
+        shelf. The result lists the products whose store stock that sync changed."""
+        tick = await self.demo_pos.tick()
+        if tick.integration_id is None:
+            return tick
+        changed: frozenset[uuid.UUID] = frozenset()
+        try:
+            synced = await self.sync_manager.sync(tick.integration_id, "incremental")
+        except SyncInProgressError:  # that sync brings the sales in (and says so)
+            log.debug("Demo POS already syncing; its sales arrive with that sync")
+        except PossyncError as err:  # logged as a failed run in the sync log
+            log.warning("Demo POS sync failed: %s", err)
+        else:
+            changed = await self.demo_pos.store_changes(
+                synced.integration_id, synced.id, synced.started_at
+            )
+        if changed:
+            self._emit(StockChanged(changed))
+        return dataclasses.replace(tick, product_ids=changed)
 
     # -- POS integrations and sync ----------------------------------------------------------
     async def add_integration_from_json(self, data: dict[str, Any]) -> IntegrationRecord:
@@ -174,6 +198,23 @@ class InventorySyncService:
         """Remove an integration (UUID or external key) with its mappings and credentials."""
         return await asyncio.to_thread(integrations.remove, self._db, ref)
 
+    async def import_pos_catalog(
+        self,
+        ref: str | uuid.UUID,
+        *,
+        progress: Callable[[CatalogProgress], None] | None = None,
+    ) -> PosCatalogReport:
+        """Create products, with their POS counts as starting stock and baseline, for the
+        POS items of one integration (UUID or external key) that match no product."""
+        target = await asyncio.to_thread(integrations.find_integration, self._db, str(ref))
+        try:
+            return await import_pos_catalog(
+                self._db, target.id, integrations.make_adapter, progress=progress
+            )
+        finally:  # batches written before a failure or a cancellation stay
+            self._emit(CatalogChanged())
+            self._emit(StockChanged())
+
     async def sync_inventory_levels(
         self,
         integration_id: str | uuid.UUID | None = None,
@@ -181,7 +222,7 @@ class InventorySyncService:
         *,
         progress: ProgressCallback | None = None,
     ) -> list[InventorySyncResult]:
-        """Sync one integration (UUID or external key), or every active non-demo one.
+        """Sync one integration (UUID or external key), or every active one.
 
         A run that fails comes back as a ``failed`` result; a sync already running
         raises :class:`SyncInProgressError`; cancelling the awaiting task cancels the run
@@ -194,9 +235,7 @@ class InventorySyncService:
             ]
         else:
             targets = [
-                i
-                for i in await self.list_integrations()
-                if i.status == IntegrationStatus.ACTIVE and i.type != IntegrationType.DEMO
+                i for i in await self.list_integrations() if i.status == IntegrationStatus.ACTIVE
             ]
         results: list[InventorySyncResult] = []
         for target in targets:
@@ -226,6 +265,26 @@ class InventorySyncService:
                 products_updated=0,
                 errors=(str(err),),
             )
+
+    async def check_integration_health(self, ref: str | uuid.UUID) -> HealthReport:
+        """Ping one integration's POS (UUID or external key), store and return its health."""
+        info = await asyncio.to_thread(integrations.find_integration, self._db, str(ref))
+        return await self.monitor.check_integration_health(info.id)
+
+    async def integration_health(self) -> list[HealthReport]:
+        """The last known health of every integration, from the database (no network)."""
+        return await self.monitor.health()
+
+    def make_scheduler(self) -> SyncScheduler:
+        """A scheduler running each active integration's syncs by its frequency (``start()``
+        it on the app's loop, ``await stop()`` it on the way out)."""
+
+        async def run_sync(integration_id: uuid.UUID, sync_type: str) -> object:
+            return await self.sync_inventory_levels(integration_id, sync_type)
+
+        return SyncScheduler(
+            self._db, run_sync, adapter_factory=adapter_factory(self._db, integrations.make_adapter)
+        )
 
     # -- read-only lists for the tabs whose components have not landed yet ---------------
     async def list_rows(self, kind: str) -> tuple[tuple[str, ...], list[ListRow]]:

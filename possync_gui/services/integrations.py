@@ -64,6 +64,7 @@ REQUIRED_CREDENTIALS: dict[str, tuple[str, ...]] = {
 }
 _MAX_NAME = 255
 _MAX_KEY = 100
+_MAX_CODE = 50  # warehouses.code
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,14 @@ def _credentials(config: Mapping[str, Any], kind: IntegrationType) -> dict[str, 
     return creds
 
 
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _location_map(db: Database, config: Mapping[str, Any]) -> dict[str, str]:
     raw = config.get("locationMap") or {}
     if not isinstance(raw, Mapping):
@@ -169,15 +178,23 @@ def _location_map(db: Database, config: Mapping[str, Any]) -> dict[str, str]:
     with db.session() as session:
         warehouses = list(session.scalars(select(Warehouse)))
     by_ref = {w.code: w.code for w in warehouses} | {str(w.id): w.code for w in warehouses}
-    known = ", ".join(sorted(w.code for w in warehouses)) or "none yet"
     result: dict[str, str] = {}
     for location, ref in raw.items():
-        code = by_ref.get(str(ref)) if isinstance(ref, str) else None
+        code = by_ref.get(ref.strip()) if isinstance(ref, str) else None
         if code is None:
-            raise ValidationError(
-                f"configuration.locationMap maps POS location {location!r} to warehouse "
-                f"{ref!r}, which does not exist. Known warehouses: {known}."
-            )
+            # A warehouse that does not exist yet is remembered by its code: the catalog
+            # import creates it (named after the POS location), or a person adds it.
+            if not isinstance(ref, str) or not ref.strip() or len(ref.strip()) > _MAX_CODE:
+                raise ValidationError(
+                    f"configuration.locationMap maps POS location {location!r} to {ref!r}; "
+                    f"a warehouse code is text of 1 to {_MAX_CODE} characters."
+                )
+            if _is_uuid(ref.strip()):
+                raise ValidationError(
+                    f"configuration.locationMap maps POS location {location!r} to warehouse "
+                    f"{ref!r}, which does not exist (give a warehouse code to create one)."
+                )
+            code = ref.strip()
         result[str(location)] = code
     return result
 

@@ -42,7 +42,7 @@ from possync_gui.domain.enums import (
     MovementReason,
     ReviewPolicy,
 )
-from possync_gui.domain.errors import NotFoundError, ValidationError
+from possync_gui.domain.errors import NotFoundError, SyncInProgressError, ValidationError
 from possync_gui.domain.merge import Decision, MergeInput, decide
 from possync_gui.domain.records import MovementRequest
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
@@ -186,6 +186,9 @@ class SyncManager:
         self._actor = actor
         self._clock = clock
         self._locks = locks or SyncLockManager(db)
+        #: Integrations this process is syncing now: the lock row is per owner, so a second
+        #: run in the same process (the scheduler and "Sync now") is refused here.
+        self._running: set[uuid.UUID] = set()
 
     async def sync(
         self,
@@ -198,6 +201,17 @@ class SyncManager:
         syncing and re-raises what stopped a run (or its cancellation) after logging it."""
         if sync_type not in SYNC_TYPES:
             raise ValidationError(f"A sync is 'full' or 'incremental', not {sync_type!r}.")
+        if integration_id in self._running:
+            raise SyncInProgressError()
+        self._running.add(integration_id)
+        try:
+            return await self._sync_locked(integration_id, sync_type, progress)
+        finally:
+            self._running.discard(integration_id)
+
+    async def _sync_locked(
+        self, integration_id: uuid.UUID, sync_type: str, progress: ProgressCallback | None
+    ) -> InventorySyncResult:
         with self._locks.hold(integration_id):
             integration = await _in_thread(self._load_integration, integration_id)
             started = self._clock()

@@ -439,3 +439,33 @@ class DemoPOSStock(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The idempotency keys of recently applied adjustments (the newest last).
     applied_keys: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class DemoPOSTill(Base):
+    """The Demo POS's clock: how far its simulated store has been played.
+
+    Each tick plays ``[simulated_until, now)`` and moves this forward with a
+    compare-and-set, so two desktops ticking at once never sell the same minutes twice. It
+    is the till's own: the Sync Manager moves the integration's ``sync_cursor``."""
+
+    __tablename__ = "demo_pos_tills"
+
+    integration_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pos_integrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    simulated_until: Mapped[datetime]
+
+
+class DemoPOSSale(Base):
+    """Units the Demo POS's till sold, per (UTC) day, item and location: what its adapter
+    reports as sales. The till keeps the last few weeks only (``store/demo_till.py``)."""
+
+    __tablename__ = "demo_pos_sales"
+
+    integration_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pos_integrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    external_item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    location_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)

@@ -125,6 +125,12 @@ class MainWindow(QMainWindow):
         self.tabs.inventory.message.connect(self.show_message)
         for _title, _tab, presenter in self.tabs.lists:
             presenter.error.connect(self.show_error)
+        integrations = self.tabs.integrations_presenter
+        integrations.error.connect(self.show_error)
+        self.tabs.integrations.message.connect(self.show_message)
+        integrations.sync_finished.connect(
+            lambda _id: self.tasks.run("last-sync", self._refresh_last_sync())
+        )
         self.facade.subscribe(self._on_change)
         self.debug_action.toggled.connect(self.facade.enable_debug_mode)
         self._demo_timer.timeout.connect(lambda: self.tasks.run("demo-pos", self._demo_tick()))
@@ -136,6 +142,7 @@ class MainWindow(QMainWindow):
         self.tabs.inventory_presenter.on_change(change)
         for _title, _tab, presenter in self.tabs.lists:
             presenter.on_change(change)
+        self.tabs.integrations_presenter.on_change(change)
 
     async def _demo_tick(self) -> None:
         result = await self.facade.run_demo_pos()
@@ -196,5 +203,6 @@ class MainWindow(QMainWindow):
         self.tabs.inventory_presenter.tasks.cancel_all()
         for _title, _tab, presenter in self.tabs.lists:
             presenter.tasks.cancel_all()
+        self.tabs.integrations_presenter.shutdown()
         super().closeEvent(event)
         self.closed.emit()

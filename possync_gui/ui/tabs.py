@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QWidget
 
 from possync_gui.services.facade import InventorySyncService
+from possync_gui.ui.integrations.presenter import IntegrationsPresenter
+from possync_gui.ui.integrations.tab import IntegrationsTab
 from possync_gui.ui.inventory.presenter import InventoryPresenter
 from possync_gui.ui.inventory.tab import InventoryTab
 from possync_gui.ui.list_tab import ListPresenter, ListTab
@@ -17,11 +19,6 @@ READ_ONLY_TABS = (
     ("Purchase Orders", "purchase_orders", "Purchase orders created from alerts appear here."),
     ("Receiving", "receiving", "Deliveries received with the scanner appear here."),
     ("Conflicts", "conflicts", "Disagreements between a POS and the warehouse appear here."),
-    (
-        "Integrations",
-        "integrations",
-        "POS integrations (Square, Shopify, WooCommerce…) appear here.",
-    ),
 )
 
 
@@ -32,9 +29,12 @@ class Tabs:
     inventory: InventoryTab
     inventory_presenter: InventoryPresenter
     lists: list[tuple[str, ListTab, ListPresenter]]
+    integrations: IntegrationsTab
+    integrations_presenter: IntegrationsPresenter
 
     def all(self) -> list[tuple[str, QWidget]]:
-        return [("Inventory", self.inventory)] + [(title, tab) for title, tab, _ in self.lists]
+        lists: list[tuple[str, QWidget]] = [(title, tab) for title, tab, _ in self.lists]
+        return [("Inventory", self.inventory), *lists, ("Integrations", self.integrations)]
 
 
 def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
@@ -44,4 +44,6 @@ def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
     for title, kind, empty in READ_ONLY_TABS:
         presenter = ListPresenter(facade, kind)
         lists.append((title, ListTab(presenter, empty), presenter))
-    return Tabs(inventory, inventory_presenter, lists)
+    integrations_presenter = IntegrationsPresenter(facade)
+    integrations = IntegrationsTab(integrations_presenter)
+    return Tabs(inventory, inventory_presenter, lists, integrations, integrations_presenter)

@@ -151,7 +151,8 @@ def test_add_sync_and_remove(
     ("changes", "message"),
     [
         ({"baseUrl": "http://pos.example.com"}, "must use https"),
-        ({"locationMap": {"L1": "nowhere"}}, "warehouse 'nowhere', which does not exist"),
+        ({"locationMap": {"L1": "x" * 51}}, "a warehouse code is text of 1 to 50 characters"),
+        ({"locationMap": {"L1": str(uuid.UUID(int=7))}}, "which does not exist"),
         ({"type": "cashbox"}, "Unknown POS type 'cashbox'"),
         ({"credentials": {}}, "configuration.credentials is missing"),
     ],

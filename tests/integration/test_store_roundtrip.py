@@ -148,6 +148,11 @@ def _rows(i: dict[str, uuid.UUID]) -> list[m.Base]:
             integration_id=i["integration"], external_item_id="VAR-1", location_id="LOC-1",
             quantity=12, updated_at=T_IST, applied_keys=["key-0"],
         ),
+        m.DemoPOSTill(integration_id=i["integration"], simulated_until=T_IST),
+        m.DemoPOSSale(
+            integration_id=i["integration"], day=date(2025, 2, 28), external_item_id="VAR-1",
+            location_id="LOC-1", quantity=4,
+        ),
     ]  # fmt: skip
 
 

@@ -37,7 +37,8 @@ CHILD = textwrap.dedent(
 
     url, iid, mode = sys.argv[1], uuid.UUID(sys.argv[2]), sys.argv[3]
     db = create_database(url)
-    locks = SyncLockManager(db, stale_after=timedelta(seconds=1))
+    # Generous: a loaded machine may take seconds to start this process.
+    locks = SyncLockManager(db, stale_after=timedelta(seconds=60))
     try:
         locks.acquire(iid)
     except SyncInProgressError as err:

@@ -307,3 +307,24 @@ def test_pos_unreachable_fails_and_logs(world: World) -> None:
     assert world.on_hand("V1") == 14
     assert world.base("V1") == 10
     world.assert_ledger()
+
+
+def test_second_sync_in_the_same_process_is_refused(world: World) -> None:
+    """The scheduler and "Sync now" share one manager: the second run is refused, and the
+    first keeps its lock to the end."""
+    manager = SyncManager(world.db, world.factory)
+
+    async def both() -> list[InventorySyncResult | BaseException]:
+        return await asyncio.gather(
+            manager.sync(world.integration_id),
+            manager.sync(world.integration_id),
+            return_exceptions=True,
+        )
+
+    outcomes = asyncio.run(both())
+    refused = [o for o in outcomes if isinstance(o, SyncInProgressError)]
+    done = [o for o in outcomes if isinstance(o, InventorySyncResult)]
+    assert len(refused) == 1 and len(done) == 1
+    assert str(refused[0]) == "Sync already in progress for this integration"
+    assert len(world.logs()) == 1
+    assert world.sync().status is SyncStatus.SUCCESS  # the lock was let go

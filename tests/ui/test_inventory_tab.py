@@ -217,7 +217,7 @@ def test_adjustment_below_zero_is_refused_with_a_clear_message(
 
 def test_other_tabs_list_their_rows(qtbot: Any, window: MainWindow) -> None:
     window.select_tab("Integrations")
-    _title, tab, presenter = window.tabs.lists[-1]
+    presenter = window.tabs.integrations_presenter
     qtbot.waitUntil(lambda: presenter.model.rowCount() > 0)
     model = presenter.model
     assert model.data(model.index(0, 0)) == "Demo POS"

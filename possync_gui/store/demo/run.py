@@ -26,6 +26,7 @@ from possync_gui.domain.enums import (
     SyncFrequency,
 )
 from possync_gui.domain.errors import PossyncError
+from possync_gui.store import demo_till
 from possync_gui.store import models as m
 from possync_gui.store.demo.bulk import BulkWriter, IdMaker
 from possync_gui.store.demo.catalog import CatalogMaker, ProductSpec
@@ -144,8 +145,9 @@ class SeedRun:
         self._write_deliveries()
         check_cancel(self._cancel)
         self._progress(PHASE_POS, 0, 1)
-        self._write_pos()
+        integration_id = self._write_pos()
         self.writer.flush()
+        self._open_till(integration_id)
         counts = dict.fromkeys((t.name for t, _ in TABLES.values()), 0)
         counts.update({name: rows for name, (rows, _) in self.writer.stats().items()})
         counts["pos_integrations"] = 1
@@ -261,7 +263,7 @@ class SeedRun:
         self._delivery_lines.clear()
         self.writer.flush()
 
-    def _write_pos(self) -> None:
+    def _write_pos(self) -> uuid.UUID:
         """The "Demo POS" integration, mapped to the products with a history at its store."""
         integration_id = self._new_id["integration"]()
         wid = self._warehouse_ids[self._pos_warehouse]
@@ -294,3 +296,11 @@ class SeedRun:
                     POS_LOCATION, on_hand, self._now,
                 )
             )  # fmt: skip
+        return uuid.UUID(int=integration_id)
+
+    def _open_till(self, integration_id: uuid.UUID) -> None:
+        """The Demo POS's shelf starts with what the store holds of each mapped item (the
+        mappings' agreed quantity, one ``INSERT … SELECT``) and its clock at ``now``, so the
+        first sync changes nothing."""
+        demo_till.stock_shelves(self._session, integration_id, self._now)
+        demo_till.set_clock(self._session, integration_id, self._now)

@@ -2,8 +2,9 @@
 
 The shop has warehouses, four suppliers, a catalog from ``catalog.py``, a few months of
 daily sales, deliveries and the ledger rows behind every stock level, and a "Demo POS"
-integration the live simulator (``services/demo_pos.py``) sells through. Everything is
-drawn from one seeded ``random.Random``, so the same seed and ``now`` give the same shop.
+integration whose simulated till (``services/demo_pos.py``) sells from its own shelf, which
+starts equal to the store. Everything is drawn from one seeded ``random.Random``, so the
+same seed and ``now`` give the same shop.
 """
 
 from __future__ import annotations
