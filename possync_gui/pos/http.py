@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import ipaddress
 import json
 import logging
+import os
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import certifi
 import httpx
 from tenacity import (
     AsyncRetrying,
@@ -112,6 +116,17 @@ def default_error_text(response: httpx.Response) -> str:
     return json.dumps(body)[:300]
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client: loading the CA bundle takes ~80 ms, too
+    long to repeat on the GUI thread for each sync (an ``SSLContext`` may be shared)."""
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class HttpTransport:
     """Requests to one POS with retries and error mapping. Owns its ``AsyncClient``."""
 
@@ -146,6 +161,7 @@ class HttpTransport:
             auth=auth,
             timeout=httpx.Timeout(timeout),
             transport=transport,
+            verify=_tls_context(),
         )
         self.requests_made = 0
 

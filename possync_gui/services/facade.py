@@ -282,9 +282,9 @@ class InventorySyncService:
         async def run_sync(integration_id: uuid.UUID, sync_type: str) -> object:
             return await self.sync_inventory_levels(integration_id, sync_type)
 
-        return SyncScheduler(
-            self._db, run_sync, adapter_factory=adapter_factory(self._db, integrations.make_adapter)
-        )
+        # No demo factory: the Demo POS is synced by its own tick (run_demo_pos), right after
+        # it sells, so the scheduler leaves it alone rather than sync it twice.
+        return SyncScheduler(self._db, run_sync)
 
     # -- read-only lists for the tabs whose components have not landed yet ---------------
     async def list_rows(self, kind: str) -> tuple[tuple[str, ...], list[ListRow]]:

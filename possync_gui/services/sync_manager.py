@@ -24,7 +24,7 @@ import asyncio
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar, cast
@@ -127,6 +127,8 @@ class _Map:
     product_id: uuid.UUID
     warehouse_id: uuid.UUID
     base: int | None
+    policy: str = ReviewPolicy.AUTO.value
+    on_hand: int = 0
 
 
 @dataclass
@@ -149,6 +151,28 @@ class _Run:
         if self.progress is not None:
             done = self.processed if processed is None else processed
             self.progress(SyncProgress(phase, done, self.pages))
+
+
+async def _prefetched(pages: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Yield ``pages`` while the next one is already being fetched."""
+    pending: asyncio.Future[T] = asyncio.ensure_future(anext(pages))
+    try:
+        while True:
+            try:
+                page = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(anext(pages))
+            yield page
+    finally:
+        if not pending.done():
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
+        elif not pending.cancelled():
+            pending.exception()  # retrieved: an error after the consumer stopped is moot
+        aclose = getattr(pages, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
@@ -219,7 +243,8 @@ class SyncManager:
             failure: BaseException | None = None
             adapter: POSAdapter | None = None
             try:
-                adapter = self._factory(integration)
+                # Off the loop: building a client reads the keyring and TLS settings.
+                adapter = await _in_thread(self._factory, integration)
                 await self._run(adapter, run, sync_type)
             except asyncio.CancelledError as err:
                 failure = err
@@ -281,19 +306,22 @@ class SyncManager:
     async def _sync_counts(self, adapter: POSAdapter, run: _Run, since: datetime | None) -> None:
         run.report("Reading counts")
         items: dict[str, POSItem] | None = None
-        async for page in adapter.iter_counts(since):
+        # The next page is fetched while this one is written (network and database overlap).
+        async for page in _prefetched(adapter.iter_counts(since)):
             run.pages += 1
             run.errors.extend(page.skipped)
             counts = self._dedupe(run, page.items)
             if not counts:
                 continue
-            if items is None and await _in_thread(self._has_unmapped, run, counts):
+            pushes = await _in_thread(self._apply_page, run, counts, items)
+            if pushes is None:  # unmapped items: read the catalog once to match them
                 items = {}
                 run.report("Reading the catalog to match new items")
                 async for item_page in adapter.iter_items():
                     run.errors.extend(item_page.skipped)
                     items.update((i.external_id, i) for i in item_page.items)
-            pushes = await _in_thread(self._apply_page, run, counts, items or {})
+                pushes = await _in_thread(self._apply_page, run, counts, items)
+                assert pushes is not None
             run.report("Syncing counts")
             if pushes:
                 outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
@@ -378,7 +406,12 @@ class SyncManager:
     def _mappings(
         self, session: Session, run: _Run, counts: Sequence[POSCount]
     ) -> dict[tuple[str, str], _Map]:
+        """The mappings of a page's items with what a decision needs from the store (the
+        product's review policy, the level's on-hand), in one query."""
         ids = sorted({c.external_item_id for c in counts})
+        level = (StockLevel.product_id == POSMapping.product_id) & (
+            StockLevel.warehouse_id == POSMapping.warehouse_id
+        )
         rows = session.execute(
             select(
                 POSMapping.external_item_id,
@@ -387,22 +420,24 @@ class SyncManager:
                 POSMapping.product_id,
                 POSMapping.warehouse_id,
                 POSMapping.last_synced_quantity,
-            ).where(
+                Product.review_policy,
+                StockLevel.on_hand,
+            )
+            .join(Product, Product.id == POSMapping.product_id)
+            .outerjoin(StockLevel, level)
+            .where(
                 POSMapping.integration_id == run.integration.id,
                 POSMapping.external_item_id.in_(ids),
             )
         )
-        return {(r[0], r[1]): _Map(r[2], r[3], r[4], r[5]) for r in rows}
-
-    def _has_unmapped(self, run: _Run, counts: Sequence[POSCount]) -> bool:
-        with self._db.session() as session:
-            mapped = self._mappings(session, run, counts)
-        return any((c.external_item_id, c.location_id) not in mapped for c in counts)
+        return {(r[0], r[1]): _Map(r[2], r[3], r[4], r[5], r[6], r[7] or 0) for r in rows}
 
     def _apply_page(
-        self, run: _Run, counts: Sequence[POSCount], items: dict[str, POSItem]
-    ) -> list[_Push]:
-        """Decide and write one page in one transaction; returns the pushes it queued."""
+        self, run: _Run, counts: Sequence[POSCount], items: dict[str, POSItem] | None
+    ) -> list[_Push] | None:
+        """Decide and write one page in one transaction; returns the pushes it queued, or
+        None (having written nothing) when it holds unmapped items and ``items`` (the POS
+        catalog, to match them) has not been read yet."""
         location_map: dict[str, str] = run.integration.configuration.get("locationMap") or {}
         now = self._clock()
         with self._db.session() as session:
@@ -420,7 +455,10 @@ class SyncManager:
                     placed.append((count, warehouse_id))
             new = [(c, w) for c, w in placed if (c.external_item_id, c.location_id) not in mappings]
             if new:
-                mappings.update(self._create_mappings(session, run, new, items, now))
+                if items is None:
+                    return None
+                if self._create_mappings(session, run, new, items, now):
+                    mappings.update(self._mappings(session, run, [c for c, _w in new]))
             work = [
                 (c, mappings[(c.external_item_id, c.location_id)])
                 for c, _w in placed
@@ -521,32 +559,19 @@ class SyncManager:
     ) -> list[_Push]:
         if not work:
             return []
-        product_ids = sorted({m.product_id for _c, m in work})
-        policies: dict[uuid.UUID, str] = {
-            r[0]: r[1]
-            for r in session.execute(
-                select(Product.id, Product.review_policy).where(Product.id.in_(product_ids))
-            )
-        }
-        on_hand: dict[tuple[uuid.UUID, uuid.UUID], int] = {
-            (r[0], r[1]): r[2]
-            for r in session.execute(
-                select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand).where(
-                    StockLevel.product_id.in_(product_ids)
-                )
-            )
-        }
         movements: list[MovementRequest] = []
         bases: list[dict[str, Any]] = []
+        pulled: dict[tuple[uuid.UUID, uuid.UUID], int] = defaultdict(int)
         pushes: list[_Push] = []
         for count, mapping in work:
-            sys = on_hand.get((mapping.product_id, mapping.warehouse_id), 0)
-            policy = ReviewPolicy(policies.get(mapping.product_id, ReviewPolicy.AUTO.value))
-            inp = MergeInput(mapping.base, count.quantity, sys, policy)
+            level = (mapping.product_id, mapping.warehouse_id)
+            sys = mapping.on_hand + pulled.get(level, 0)  # two POS items may share a level
+            inp = MergeInput(mapping.base, count.quantity, sys, ReviewPolicy(mapping.policy))
             decision = decide(inp, run.strategy)
             run.processed += 1
             key = (count.external_item_id, count.location_id)
             if decision.pull_delta:
+                pulled[level] += decision.pull_delta
                 movements.append(
                     MovementRequest(
                         product_id=mapping.product_id,

@@ -74,6 +74,8 @@ class FakeCustomSource(FakePOSServer):
                       "updated": "updated_at", **(paths or {})}  # fmt: skip
         self.records: list[dict[str, Any]] = []
         self.applied_keys: list[str] = []
+        #: item id → the error text every adjustment of that item is answered with.
+        self.item_errors: dict[str, str] = {}
         self.route("GET", items_path, self._authed(self._list))
         if adjust_path:
             self.route("POST", adjust_path, self._authed(self._adjust))
@@ -87,6 +89,11 @@ class FakeCustomSource(FakePOSServer):
         with self._lock:
             record = self._find(item_id, location)
             return None if record is None else dig(record, self.paths["quantity"])
+
+    def fail_item(self, item_id: str, message: str) -> None:
+        """Refuse adjustments of ``item_id`` with ``message`` (per item, inside the 200)."""
+        with self._lock:
+            self.item_errors[item_id] = message
 
     def _find(self, item_id: str, location: str | None) -> dict[str, Any] | None:
         for record in self.records:
@@ -160,6 +167,9 @@ class FakeCustomSource(FakePOSServer):
             record = self._find(str(change.get("id")), change.get("location"))
             if record is None:
                 results.append({"id": change.get("id"), "error": "unknown item at this location"})
+                continue
+            if str(change.get("id")) in self.item_errors:
+                results.append({"id": change["id"], "error": self.item_errors[str(change["id"])]})
                 continue
             key = change.get("idempotencyKey")
             if not key:

@@ -5,6 +5,11 @@ malformed JSON, dropped connections).
 A fake subclasses :class:`FakePOSServer` and registers handlers with ``route``; a handler
 takes a :class:`Request` and returns a :class:`Reply`. Faults queued with ``inject`` are
 served before the handler runs, one per request, for matching paths.
+
+Three faults let the handler do its work first, as a real POS that got the request would:
+``lose_answers`` drops the connection before the answer (the POS applied a push, the client
+never heard), ``slow_down`` answers late, and ``stall_answers`` holds answers until
+``release()`` (a test can kill a client while the POS is answering it).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -76,6 +81,12 @@ class FakePOSServer:
         self.requests: list[Request] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._losses: deque[Fault] = deque()
+        self._slow: list[tuple[re.Pattern[str], float]] = []
+        self._stall: tuple[re.Pattern[str], int] | None = None
+        self._released = threading.Event()
+        #: Set while an answer is held by ``stall_answers``.
+        self.stalled = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakePOSServer:
@@ -101,6 +112,7 @@ class FakePOSServer:
         return self
 
     def stop(self) -> None:
+        self.release()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -127,6 +139,30 @@ class FakePOSServer:
         with self._lock:
             self._faults.append(Fault(reply, path_pattern, times))
 
+    def lose_answers(self, path_pattern: str = ".*", times: int = 1) -> None:
+        """Handle the next ``times`` matching requests (a push is applied), then drop the
+        connection instead of answering."""
+        with self._lock:
+            self._losses.append(Fault(Reply(), path_pattern, times))
+
+    def slow_down(self, seconds: float, path_pattern: str = ".*") -> None:
+        """Answer matching requests ``seconds`` late (after handling them)."""
+        with self._lock:
+            self._slow.append((re.compile(path_pattern), seconds))
+
+    def stall_answers(self, path_pattern: str = ".*", *, after: int = 0) -> None:
+        """Answer ``after`` matching requests normally; handle the ones after them, then hold
+        their answers until :meth:`release` (``stalled`` is set meanwhile)."""
+        with self._lock:
+            self._released.clear()
+            self._stall = (re.compile(path_pattern), after)
+
+    def release(self) -> None:
+        """Let held answers go, and stop holding new ones."""
+        with self._lock:
+            self._stall = None
+            self._released.set()
+
     def requests_to(self, path_pattern: str) -> list[Request]:
         rx = re.compile(path_pattern)
         with self._lock:
@@ -143,6 +179,27 @@ class FakePOSServer:
                     return fault.reply
         return None
 
+    def _take_loss(self, path: str) -> bool:
+        with self._lock:
+            for loss in list(self._losses):
+                if re.search(loss.path_pattern, path):
+                    loss.times -= 1
+                    if loss.times <= 0:
+                        self._losses.remove(loss)
+                    return True
+        return False
+
+    def _hold_if_stalled(self, path: str) -> None:
+        with self._lock:
+            if self._stall is None or not self._stall[0].search(path):
+                return
+            pattern, after = self._stall
+            if after > 0:
+                self._stall = (pattern, after - 1)
+                return
+        self.stalled.set()
+        self._released.wait()
+
     def _dispatch(self, h: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(h.path)
         length = int(h.headers.get("Content-Length") or 0)
@@ -156,7 +213,15 @@ class FakePOSServer:
         )
         with self._lock:
             self.requests.append(request)
-        reply = self._take_fault(parts.path) or self._route(request)
+        reply = self._take_fault(parts.path)
+        if reply is None:  # the POS handles it; the slow-down, loss and stall faults follow
+            reply = self._route(request)
+            delay = sum(s for rx, s in self._slow if rx.search(parts.path))
+            if delay:
+                reply = replace(reply, delay=reply.delay + delay)
+            if self._take_loss(parts.path):
+                reply = replace(reply, drop=True)
+            self._hold_if_stalled(parts.path)
         if reply.delay:
             time.sleep(reply.delay)
         if reply.drop:
@@ -164,13 +229,16 @@ class FakePOSServer:
             h.connection.close()
             return
         payload = reply.encoded()
-        h.send_response(reply.status)
-        headers = {"Content-Type": "application/json; charset=utf-8", **reply.headers}
-        for name, value in headers.items():
-            h.send_header(name, value)
-        h.send_header("Content-Length", str(len(payload)))
-        h.end_headers()
-        h.wfile.write(payload)
+        try:
+            h.send_response(reply.status)
+            headers = {"Content-Type": "application/json; charset=utf-8", **reply.headers}
+            for name, value in headers.items():
+                h.send_header(name, value)
+            h.send_header("Content-Length", str(len(payload)))
+            h.end_headers()
+            h.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):  # the client went away (or was killed)
+            h.close_connection = True
 
     def _route(self, request: Request) -> Reply:
         for method, rx, handler in self._routes:

@@ -199,6 +199,8 @@ class FakeShopify(FakePOSServer):
         self.throttled = 0
         self.rest_throttled = 0
         self.lose_replies = 0  # apply the next N mutations, then drop the connection
+        #: (item, location) → the userErrors code every write to that level is refused with.
+        self.refused: dict[tuple[int, int], str] = {}
         for method, name, handler in (
             ("POST", "graphql", self._graphql),
             ("GET", "locations", self._rest_locations),
@@ -291,6 +293,13 @@ class FakeShopify(FakePOSServer):
         """Empty (or fill) the GraphQL bucket, e.g. to provoke THROTTLED."""
         with self._lock:
             self._points, self._points_at = available, self.clock()
+
+    def refuse_writes(self, item: str, location: str, code: str) -> None:
+        """Refuse writes to this level with ``code`` (a key of ``MESSAGES``), as Shopify does
+        when, say, the item stopped being stocked there after possync read its level."""
+        assert code in MESSAGES, code
+        with self._lock:
+            self.refused[(_num(item) or 0, _num(location) or 0)] = code
 
     def fill_rest_bucket(self, used: float = REST_BUCKET) -> None:
         with self._lock:
@@ -680,8 +689,14 @@ class FakeShopify(FakePOSServer):
             errors.append(_error(["input", "reason"], "INVALID_REASON"))
         seen: set[tuple[Any, Any]] = set()
         for i, entry in enumerate(data.get(list_name) or []):
-            problem = self._target_problem(is_set, entry, seen) or _cas_problem(
-                is_set, version, data, entry, self.levels[self._key(entry)].available
+            refused = self.refused.get(self._key(entry))
+            problem = (
+                ("locationId" if "LOCATION" in refused else "inventoryItemId", refused)
+                if refused
+                else self._target_problem(is_set, entry, seen)
+                or _cas_problem(
+                    is_set, version, data, entry, self.levels[self._key(entry)].available
+                )
             )
             if problem:
                 errors.append(_error(["input", list_name, str(i), problem[0]], problem[1]))

@@ -73,7 +73,8 @@ class IntegrationRow:
         return self.info.id
 
     @property
-    def can_sync(self) -> bool:
+    def can_edit(self) -> bool:
+        """The Demo POS is possync's own: it syncs and reports health, but is not edited."""
         return self.info.type != "demo"
 
 
@@ -111,8 +112,8 @@ def _display(row: IntegrationRow, column: Column) -> str:  # noqa: PLR0911 - one
         case Column.LAST_SYNC:
             return text.local_time(row.info.last_sync_at, empty="never")
         case Column.NEXT_SYNC:
-            if not row.can_sync:
-                return "—"
+            if not row.can_edit:
+                return "after each sale tick (30 s)"
             when = row.health.next_sync_at if row.health else None
             return text.next_sync_text(when, row.info.sync_frequency)
         case Column.LAST_RESULT:

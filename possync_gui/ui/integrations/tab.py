@@ -208,16 +208,16 @@ class IntegrationsTab(QWidget):
     def _update_actions(self) -> None:
         row = self.selected_row()
         syncing = row is not None and self.presenter.is_syncing(row.id)
-        editable = row is not None and row.can_sync
-        self.edit_button.setEnabled(editable)
+        self.edit_button.setEnabled(row is not None and row.can_edit)
         self.remove_button.setEnabled(row is not None and not syncing)
-        self.health_button.setEnabled(editable)
-        self.sync_button.setEnabled(editable and not syncing)
-        self.full_sync_button.setEnabled(editable and not syncing)
-        if row is not None and not row.can_sync:
-            tip = "The Demo POS sells by itself; it is not edited or synced"
-            for button in (self.edit_button, self.sync_button, self.full_sync_button):
-                button.setToolTip(tip)
+        self.health_button.setEnabled(row is not None)
+        self.sync_button.setEnabled(row is not None and not syncing)
+        self.full_sync_button.setEnabled(row is not None and not syncing)
+        self.edit_button.setToolTip(
+            "The Demo POS is managed by possync; it is not edited"
+            if row is not None and not row.can_edit
+            else ""
+        )
         name = row.info.name if row else ""
         self.progress.show_state(name, self.presenter.sync_states.get(row.id) if row else None)
 
@@ -229,7 +229,7 @@ class IntegrationsTab(QWidget):
         row = self.selected_row()
         if row is None:
             self.message.emit("Select an integration first")
-        elif not row.can_sync:
+        elif not row.can_edit:
             self.message.emit("The Demo POS is managed by possync; it cannot be edited")
         else:
             self._open_dialog(row.info)
@@ -288,15 +288,13 @@ class IntegrationsTab(QWidget):
 
     def _on_health_clicked(self) -> None:
         row = self.selected_row()
-        if row is not None and row.can_sync:
+        if row is not None:
             self.presenter.tasks.run(f"health:{row.id}", self.presenter.check_health(row.id))
 
     def _on_sync_clicked(self, sync_type: str) -> None:
         row = self.selected_row()
         if row is None:
             self.message.emit("Select an integration first")
-        elif not row.can_sync:
-            self.message.emit("The Demo POS sells by itself; it is not synced")
         else:
             self.presenter.start_sync(row.id, sync_type)
             self._update_actions()
@@ -323,10 +321,7 @@ class IntegrationsTab(QWidget):
 
     def _on_log_loaded(self, integration_id: uuid.UUID | None) -> None:
         row = self.presenter.model.row_for(integration_id) if integration_id else None
-        if row is not None and not row.can_sync:
-            self.log.on_loaded(row.info.name, "The Demo POS sells by itself; it is not synced.")
-        else:
-            self.log.on_loaded(row.info.name if row else None)
+        self.log.on_loaded(row.info.name if row else None)
 
     def _on_sync_state_changed(self, integration_id: uuid.UUID) -> None:
         row = self.selected_row()
