@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from possync_gui.domain.enums import ConflictStrategy, ReviewPolicy
 
-__all__ = ["Decision", "MergeAction", "MergeInput", "decide"]
+__all__ = ["Decision", "MergeAction", "MergeInput", "decide", "decide_open_conflict"]
 
 
 class MergeAction(StrEnum):
@@ -210,3 +210,21 @@ def _both_moved(
     if merged < 0:
         return _conflict(inp, strategy, f"{moved}: the merge would be {merged}, below zero")
     return _agreed(MergeAction.MERGE, d_pos, d_sys, merged, f"{moved}: merged to {merged}.")
+
+
+def decide_open_conflict(inp: MergeInput, strategy: ConflictStrategy) -> Decision:
+    """Decide for a level whose conflict still waits for a person.
+
+    Its ``base`` is stale (it did not move when the conflict arose), so no delta can be
+    computed from it: the sides either agree again (``pos == sys`` → ``NOTHING``, the
+    conflict closes, ``new_base = pos``) or the conflict stands and the strategy settles it
+    as in branch 6 (``manual_review`` keeps it waiting with the new figures)."""
+    if inp.pos == inp.sys:
+        return _agreed(
+            MergeAction.NOTHING,
+            0,
+            0,
+            inp.pos,
+            f"The two sides agree again on {inp.pos}; the conflict is closed.",
+        )
+    return _conflict(inp, strategy, "Still in conflict")

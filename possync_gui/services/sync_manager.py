@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -43,7 +43,7 @@ from possync_gui.domain.enums import (
     ReviewPolicy,
 )
 from possync_gui.domain.errors import NotFoundError, SyncInProgressError, ValidationError
-from possync_gui.domain.merge import Decision, MergeInput, decide
+from possync_gui.domain.merge import Decision, MergeInput, decide, decide_open_conflict
 from possync_gui.domain.records import MovementRequest
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.pos.base import POSAdapter, POSAdjustment, POSCount, POSItem, PushOutcome
@@ -73,6 +73,8 @@ SYNC_TYPES = ("full", "incremental")
 OVERLAP = timedelta(minutes=5)
 #: How far back the first sales pull of an integration reaches.
 SALES_HISTORY = timedelta(days=30)
+#: Store-side changes pushed per transaction by an incremental run.
+STORE_SIDE_BATCH = 1000
 #: Status written to the sync log for a run a person cancelled.
 CANCELLED = "cancelled"
 
@@ -146,6 +148,8 @@ class _Run:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTERS, 0))
     seen: set[tuple[str, str]] = field(default_factory=set)
     warned_locations: set[str] = field(default_factory=set)
+    #: (product, warehouse) levels whose conflict waits for a person: their base is stale.
+    open_conflicts: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
 
     def report(self, phase: str, processed: int | None = None) -> None:
         if self.progress is not None:
@@ -288,7 +292,10 @@ class SyncManager:
             since = run.integration.last_sync_at - OVERLAP
         await self._send_queued(adapter, run)
         if switches["syncInventory"]:
+            run.open_conflicts = await _in_thread(self._load_open_conflicts, run)
             await self._sync_counts(adapter, run, since)
+            if since is not None:
+                await self._sync_store_side(adapter, run)
         if switches["syncSales"]:
             await self._sync_sales(adapter, run)
         if switches["syncProducts"]:
@@ -323,6 +330,22 @@ class SyncManager:
                 pushes = await _in_thread(self._apply_page, run, counts, items)
                 assert pushes is not None
             run.report("Syncing counts")
+            if pushes:
+                outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
+                await _in_thread(self._settle, run, pushes, outcomes)
+
+    async def _sync_store_side(self, adapter: POSAdapter, run: _Run) -> None:
+        """Incremental runs read only what the POS changed; the store's own changes since
+        the last agreement (deliveries, counts, a push the POS refused) are pushed here, each
+        as its delta — the POS's count for them is taken as the agreed one, since it reported
+        no change (if it did move, that move arrives with its next change and is pulled)."""
+        counts = await _in_thread(self._store_moved, run)
+        for start in range(0, len(counts), STORE_SIDE_BATCH):
+            chunk = self._dedupe(run, counts[start : start + STORE_SIDE_BATCH])
+            if not chunk:
+                continue
+            pushes = await _in_thread(self._apply_page, run, chunk, {})
+            run.report("Pushing store changes")
             if pushes:
                 outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
                 await _in_thread(self._settle, run, pushes, outcomes)
@@ -379,6 +402,45 @@ class SyncManager:
                 external_key=row.external_key,
                 last_sync_at=row.last_sync_at,
             )
+
+    def _load_open_conflicts(self, run: _Run) -> set[tuple[uuid.UUID, uuid.UUID]]:
+        with self._db.session() as session:
+            rows = session.execute(
+                select(SyncConflict.product_id, SyncConflict.warehouse_id).where(
+                    SyncConflict.integration_id == run.integration.id,
+                    SyncConflict.status == ConflictStatus.OPEN.value,
+                    SyncConflict.warehouse_id.is_not(None),
+                )
+            )
+            return {(r[0], r[1]) for r in rows if r[1] is not None}
+
+    def _store_moved(self, run: _Run) -> list[POSCount]:
+        """Mapped levels whose store figure differs from the agreed one (no waiting conflict),
+        as counts at the agreed quantity."""
+        level = (StockLevel.product_id == POSMapping.product_id) & (
+            StockLevel.warehouse_id == POSMapping.warehouse_id
+        )
+        with self._db.session() as session:
+            rows = session.execute(
+                select(
+                    POSMapping.external_item_id,
+                    POSMapping.external_location_id,
+                    POSMapping.last_synced_quantity,
+                    POSMapping.product_id,
+                    POSMapping.warehouse_id,
+                )
+                .outerjoin(StockLevel, level)
+                .where(
+                    POSMapping.integration_id == run.integration.id,
+                    POSMapping.last_synced_quantity.is_not(None),
+                    func.coalesce(StockLevel.on_hand, 0) != POSMapping.last_synced_quantity,
+                )
+            )
+            return [
+                POSCount(r[0], r[1], int(r[2] or 0))
+                for r in rows
+                if (r[3], r[4]) not in run.open_conflicts and (r[0], r[1]) not in run.seen
+            ]
 
     def _queued(self, run: _Run) -> list[_Push]:
         with self._db.session() as session:
@@ -516,6 +578,24 @@ class SyncManager:
             ):
                 if gtin is not None:
                     by_gtin.setdefault(gtin, pid)
+        candidates = set(by_sku.values()) | set(by_gtin.values())
+        # One POS item per product and warehouse: two would share (and move) one level.
+        taken: dict[tuple[uuid.UUID, uuid.UUID], tuple[str, str]] = {}
+        if candidates:
+            taken = {
+                (r[0], r[1]): (r[2], r[3])
+                for r in session.execute(
+                    select(
+                        POSMapping.product_id,
+                        POSMapping.warehouse_id,
+                        POSMapping.external_item_id,
+                        POSMapping.external_location_id,
+                    ).where(
+                        POSMapping.integration_id == run.integration.id,
+                        POSMapping.product_id.in_(sorted(candidates)),
+                    )
+                )
+            }
         created: dict[tuple[str, str], _Map] = {}
         rows: list[dict[str, Any]] = []
         for count, warehouse_id in new:
@@ -524,13 +604,24 @@ class SyncManager:
             gtin = normalize_gtin(item.barcode) if item is not None and item.barcode else None
             if product_id is None and gtin is not None:
                 product_id = by_gtin.get(gtin)
+            sku = item.sku if item is not None else None
             if product_id is None:
-                sku = item.sku if item is not None else None
                 run.errors.append(
                     f"POS item {count.external_item_id} (SKU {sku or '—'}) matches no product"
                 )
                 run.counts["unmatched"] += 1
                 continue
+            other = taken.get((product_id, warehouse_id))
+            if other is not None:
+                run.errors.append(
+                    f"POS item {count.external_item_id} at {count.location_id} (SKU "
+                    f"{sku or '—'}) matches a product whose stock in that warehouse is already "
+                    f"synced with POS item {other[0]} at {other[1]}; it is left out (one POS "
+                    "item and location per product and warehouse)"
+                )
+                run.counts["unmatched"] += 1
+                continue
+            taken[(product_id, warehouse_id)] = (count.external_item_id, count.location_id)
             mapping = _Map(uuid.uuid4(), product_id, warehouse_id, None)
             created[(count.external_item_id, count.location_id)] = mapping
             rows.append(
@@ -567,7 +658,10 @@ class SyncManager:
             level = (mapping.product_id, mapping.warehouse_id)
             sys = mapping.on_hand + pulled.get(level, 0)  # two POS items may share a level
             inp = MergeInput(mapping.base, count.quantity, sys, ReviewPolicy(mapping.policy))
-            decision = decide(inp, run.strategy)
+            waiting = level in run.open_conflicts
+            decision = (decide_open_conflict if waiting else decide)(inp, run.strategy)
+            if waiting and not decision.conflict:
+                self._close_conflict(session, run, mapping, decision, now)
             run.processed += 1
             key = (count.external_item_id, count.location_id)
             if decision.pull_delta:
@@ -634,6 +728,28 @@ class SyncManager:
             )
         return pushes
 
+    def _close_conflict(
+        self, session: Session, run: _Run, mapping: _Map, decision: Decision, now: datetime
+    ) -> None:
+        """The sides of a waiting conflict agree again: it closes by itself."""
+        run.open_conflicts.discard((mapping.product_id, mapping.warehouse_id))
+        session.execute(
+            update(SyncConflict)
+            .where(
+                SyncConflict.integration_id == run.integration.id,
+                SyncConflict.product_id == mapping.product_id,
+                SyncConflict.warehouse_id == mapping.warehouse_id,
+                SyncConflict.status == ConflictStatus.OPEN.value,
+            )
+            .values(
+                status=ConflictStatus.RESOLVED.value,
+                resolved_value=decision.new_base,
+                resolved_by=self._actor,
+                resolved_at=now,
+                note=decision.reason,
+            )
+        )
+
     def _record_conflict(
         self,
         session: Session,
@@ -665,12 +781,14 @@ class SyncManager:
         conflict.detected_at = now
         conflict.note = decision.reason
         if decision.resolved_by_strategy:
+            run.open_conflicts.discard((mapping.product_id, mapping.warehouse_id))
             conflict.status = ConflictStatus.RESOLVED.value
             conflict.strategy = run.strategy.value
             conflict.resolved_value = decision.new_base
             conflict.resolved_by = self._actor
             conflict.resolved_at = now
         else:
+            run.open_conflicts.add((mapping.product_id, mapping.warehouse_id))
             conflict.status = ConflictStatus.OPEN.value
             conflict.strategy = ConflictStrategy.MANUAL_REVIEW.value
             run.counts["conflicts_open"] += 1

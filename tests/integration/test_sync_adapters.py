@@ -269,12 +269,6 @@ def test_cli_sync_exit_codes(sqlite_db: Database, side: POSSide) -> None:
 # -- known gaps, pinned until the Sync Manager closes them (reported with issue 3 §6) ---------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="an incremental sync reads only the counts the POS changed, so a store-side "
-    "change (a delivery, a refused push) reaches the POS only with the next full sync",
-)
 def test_incremental_sync_pushes_a_store_delivery(sqlite_db: Database) -> None:
     side = SIDES["custom"]()
     try:
@@ -286,12 +280,6 @@ def test_incremental_sync_pushes_a_store_delivery(sqlite_db: Database) -> None:
         side.fake.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="two POS items matching one product (Shopify SKUs are not unique) share one stock "
-    "level: a sale of one is pushed to the other as an adjustment",
-)
 def test_two_pos_items_with_one_sku_do_not_move_each_other(sqlite_db: Database) -> None:
     side = SIDES["shopify"]()
     try:

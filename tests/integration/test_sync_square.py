@@ -256,6 +256,26 @@ def test_recount_conflict_waits_then_pos_wins(world: World) -> None:
     world.assert_ledger()
 
 
+def test_waiting_conflict_closes_when_both_sides_are_fixed_to_one_figure(world: World) -> None:
+    """While a conflict waits, its base is stale: moves made to settle it by hand on both
+    sides must not be merged from that base (that would count them twice)."""
+    _first(world)
+    world.fake.set_count("V4", "L1", 2)
+    world.move("V4", -5, MovementReason.DAMAGE)
+    world.sync()
+    assert [c.status for c in world.conflicts()] == ["open"]
+    world.fake.set_count("V4", "L1", 6)  # a person recounts: 6 on the shelf...
+    world.move("V4", 1, MovementReason.COUNT)  # ...and books the same figure in the store
+    result = world.sync()
+    assert result.status is SyncStatus.SUCCESS, result.errors
+    (conflict,) = world.conflicts()
+    assert conflict.status == "resolved" and conflict.resolved_value == 6
+    assert world.on_hand("V4") == 6 and world.fake.quantity("V4", "L1") == "6"
+    assert world.base("V4") == 6
+    assert world.fake.applied == []
+    world.assert_ledger()
+
+
 def test_unmatched_item_and_unmapped_location_are_reported(world: World) -> None:
     world.fake.add_item("I9", "Mystery", [{"id": "V9", "sku": "NOPE"}])
     world.fake.set_count("V9", "L1", 4)

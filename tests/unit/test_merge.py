@@ -8,7 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from possync_gui.domain.enums import ConflictStrategy, ReviewPolicy
-from possync_gui.domain.merge import Decision, MergeAction, MergeInput, decide
+from possync_gui.domain.merge import (
+    Decision,
+    MergeAction,
+    MergeInput,
+    decide,
+    decide_open_conflict,
+)
 
 POS_WINS = ConflictStrategy.POS_WINS
 SUPPLIER_WINS = ConflictStrategy.SUPPLIER_WINS
@@ -215,3 +221,30 @@ def test_decision_is_consistent(inp: MergeInput, strategy: ConflictStrategy) -> 
     assert d.reason
     assert d.reason.endswith(".")
     assert "\n" not in d.reason
+
+
+# --- a level whose conflict waits for a person (its base is stale) -------------------------
+
+
+def test_open_conflict_closes_when_the_sides_agree_again() -> None:
+    d = decide_open_conflict(MergeInput(10, 12, 12), MANUAL_REVIEW)
+    assert d.action is MergeAction.NOTHING
+    assert (d.pull_delta, d.push_delta, d.new_base, d.conflict) == (0, 0, 12, False)
+    # decide() from the stale base would have merged +2 twice, to 14
+    assert decide(MergeInput(10, 12, 12), MANUAL_REVIEW).new_base == 14
+
+
+@pytest.mark.parametrize(
+    ("strategy", "pull", "push", "base"),
+    [
+        (ConflictStrategy.MANUAL_REVIEW, 0, 0, None),
+        (ConflictStrategy.POS_WINS, -5, 0, 7),
+        (ConflictStrategy.SUPPLIER_WINS, 0, 5, 12),
+    ],
+)
+def test_open_conflict_never_merges_from_the_stale_base(
+    strategy: ConflictStrategy, pull: int, push: int, base: int | None
+) -> None:
+    d = decide_open_conflict(MergeInput(10, 7, 12), strategy)
+    assert d.conflict
+    assert (d.pull_delta, d.push_delta, d.new_base) == (pull, push, base)
