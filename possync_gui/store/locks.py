@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Table, delete, exc, or_, text, update
+from sqlalchemy import Connection, Table, delete, exc, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -55,6 +55,26 @@ _TABLE = cast(Table, SyncLock.__table__)
 def default_owner() -> str:
     """``host:pid:random`` — unique per manager, readable for a person looking at the UI."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[-_OWNER_MAX:]
+
+
+def _dead_here(owner: str) -> bool:
+    """True when ``owner`` (``host:pid:…``) names a process of this machine that has ended."""
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl+C there: wait for staleness
+        return False
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def advisory_key(integration_id: uuid.UUID) -> int:
@@ -178,8 +198,29 @@ class SyncLockManager:
         )
         with self.db.session() as session:
             got = session.execute(stmt).rowcount  # type: ignore[attr-defined]
+        if got != 1 and self._clear_dead_owner(integration_id):
+            with self.db.session() as session:
+                got = session.execute(stmt).rowcount  # type: ignore[attr-defined]
         if got != 1:
             raise SyncInProgressError()
+
+    def _clear_dead_owner(self, integration_id: uuid.UUID) -> bool:
+        """Drop the lock of an owner on this machine whose process has died (a killed sync),
+        without waiting for its heartbeat to go stale. True when one was dropped."""
+        table = _TABLE
+        with self.db.session() as session:
+            owner = session.scalar(
+                select(table.c.owner).where(table.c.integration_id == integration_id)
+            )
+            if owner is None or not _dead_here(owner):
+                return False
+            session.execute(
+                delete(table).where(
+                    table.c.integration_id == integration_id, table.c.owner == owner
+                )
+            )
+        log.warning("sync lock of %s dropped: its process %s has ended", integration_id, owner)
+        return True
 
     # -- PostgreSQL ---------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 - a push the POS applied but never answered stays queued and is sent again, under the same
   idempotency key, by the next sync: the POS applies it once;
 - a ``possync sync`` process killed mid-run (while the POS answers a push, or between pages)
-  leaves a consistent ledger; its lock goes (SQLite: once stale; PostgreSQL: with its
-  connection) and the next sync converges on the POS's numbers, every sale pulled once;
+  leaves a consistent ledger; its lock goes (SQLite: its owner's process is gone;
+  PostgreSQL: with its connection) and the next sync converges on the POS's numbers, every
+  sale pulled once;
 - two processes syncing one integration (this one and ``possync sync``): one runs, the other
   exits 3;
 - cancelling a run through the facade logs it "cancelled" and the next sync converges.
@@ -21,7 +22,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -34,12 +34,10 @@ from possync_gui.pos.base import POSAdapter
 from possync_gui.pos.custom import CustomAdapter
 from possync_gui.pos.square import SquareAdapter
 from possync_gui.pos.woocommerce import WooCommerceAdapter
-from possync_gui.services import integrations
 from possync_gui.services.credentials import read_credentials
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.services.sync_manager import SyncManager, SyncProgress
 from possync_gui.store.database import Database
-from possync_gui.store.locks import SyncLockManager
 from possync_gui.store.models import POSIntegration
 from tests.fakes.sync_world import (
     CUSTOM_ADJUST,
@@ -190,15 +188,6 @@ def _assert_converged(store: Store, side: CustomSide, items: int) -> None:
     store.assert_ledger()
 
 
-def _recovering_facade(db: Database) -> InventorySyncService:
-    """A facade whose lock manager treats a lock as stale after one second (the CLI's is two
-    minutes and cannot be changed from the command line)."""
-    locks = SyncLockManager(db, stale_after=timedelta(seconds=1))
-    return InventorySyncService(
-        db, sync_manager=SyncManager(db, integrations.make_adapter, locks=locks)
-    )
-
-
 def _sync_once_free(facade: InventorySyncService, within: float = 30) -> InventorySyncResult:
     """Sync as soon as the dead run's lock is gone."""
     deadline = time.monotonic() + within
@@ -239,12 +228,9 @@ def _kill_mid_run(db: Database, held: str, after: int) -> tuple[Store, CustomSid
 
 
 def _recover(db: Database) -> InventorySyncResult:
-    if db.backend == "sqlite":
-        # The dead process's lock row is fresh: a normal sync is refused until it is stale.
-        with pytest.raises(SyncInProgressError, match=BUSY):
-            sync(InventorySyncService(db), KEY)
-        return _sync_once_free(_recovering_facade(db))
-    # PostgreSQL ends the dead session, and its advisory lock with it.
+    """The next ordinary sync: on SQLite the dead process's lock row is still fresh, but its
+    owner's process on this machine has ended, so it is taken over at once; PostgreSQL ends
+    the dead session, and its advisory lock with it."""
     return _sync_once_free(InventorySyncService(db))
 
 

@@ -204,10 +204,8 @@ def test_killed_holder_frees_the_lock(
     assert child.returncode == -signal.SIGKILL
 
     if db.backend == "sqlite":
-        # The row is still there with a fresh heartbeat; it expires after stale_after.
-        with pytest.raises(SyncInProgressError):
-            waiter.acquire(integration_id)
-        time.sleep(1.2)
+        # The row is still there with a fresh heartbeat, but its owner's process on this
+        # machine has ended: the lock is taken over at once.
         waiter.acquire(integration_id)
     else:
         # The server ends the dead client's session and its advisory lock with it; allow it
@@ -225,6 +223,28 @@ def test_killed_holder_frees_the_lock(
     assert row is not None
     assert row.owner == waiter.owner
     waiter.release(integration_id)
+
+
+def test_lock_of_another_machine_waits_for_its_heartbeat_to_go_stale(
+    sqlite_db: Database, managers: list[SyncLockManager]
+) -> None:
+    """A process on another desktop cannot be checked for life: its lock expires only when
+    its heartbeat stops for ``stale_after``."""
+    with sqlite_db.session() as s:
+        integration = POSIntegration(name="Shared till", type="square")
+        s.add(integration)
+        s.flush()
+        iid = integration.id
+    other = _manager(sqlite_db, managers, owner="another-desk:4242:abcd")
+    other.acquire(iid)
+    waiter = _manager(sqlite_db, managers, stale_after=timedelta(seconds=1))
+    with pytest.raises(SyncInProgressError):
+        waiter.acquire(iid)
+    time.sleep(1.2)
+    waiter.acquire(iid)
+    row = _lock_row(sqlite_db, iid)
+    assert row is not None and row.owner == waiter.owner
+    waiter.release(iid)
 
 
 def test_advisory_key_is_stable_signed_int64() -> None:
