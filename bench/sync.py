@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sync.py [--counts 100000] [--repeat 2] [--db URL] [--skip-gui]
                                    [--gui-via manager|facade] [--stall-stacks]
-                                   [--gui-gc-freeze] [--profile]
+                                   [--no-gc-tuning] [--profile]
 
 A Square-shaped fake (tests/fakes/square.py, served by bench/_sync_world.py in a process of
 its own) holds N item-location counts over loopback; the store holds the same N products
@@ -27,13 +27,14 @@ pushes but meets no conflicts. Steps, with the figures of the issue:
    --repeat times (1% + 1% changed before each; the first is the window's first sync, cold).
    Stall = longest gap between ticks minus 10 ms; the figure is the worst run, target
    <= 100 ms. Cyclic GC pauses during the sync are reported alongside (they hold the GIL).
-   ``--gui-via facade`` runs ``facade.sync_inventory_levels`` instead (the window then also
-   reloads its rows). ``--stall-stacks``: a watchdog thread samples the GUI thread's Python
+   By default the sync is started as the Integrations tab's "Full sync" button starts it
+   (progress shown, the Inventory tab reloading after); ``--gui-via facade`` calls
+   ``facade.sync_inventory_levels``, ``--gui-via manager`` the bare Sync Manager.
+   ``--stall-stacks``: a watchdog thread samples the GUI thread's Python
    stack whenever no tick came for 50 ms and prints what it saw in the three longest stalls
    (it perturbs the figure a little; no sample means another thread held the GIL).
-   ``--gui-gc-freeze`` calls ``gc.freeze()`` once the window shows its rows (what the app
-   could do after start-up so the collector stops re-walking start-up objects); the app
-   does not do that today, so it is off by default.
+   The child calls the app's ``tune_gc()`` once the window shows its rows, as the app does
+   (``--no-gc-tuning`` skips it, to see what it is worth).
 6. ``--profile``: one more full sync (1% + 1% changed) under cProfile, with
    ``asyncio.to_thread`` run inline so the profile sees the database work; prints the top
    entries. Its time is not one of the figures.
@@ -162,10 +163,16 @@ async def timed_sync(manager: Any, integration_id: uuid.UUID, kind: str) -> tupl
 
 
 def describe(result: Any) -> str:
-    summary = {k: v for k, v in result.summary.items() if v}
+    """An InventorySyncResult, or the sync log's entry of a run (the tab's path)."""
+    summary = {k: v for k, v in result.summary.items() if v and k != "products_updated"}
+    status = getattr(result.status, "value", result.status)
+    processed = getattr(result, "products_processed", None)
+    if processed is None:
+        processed = result.records_processed
+    updated = getattr(result, "products_updated", result.summary.get("products_updated", 0))
     return (
-        f"status {result.status.value}, processed {result.products_processed:,}, "
-        f"updated {result.products_updated:,}, errors {len(result.errors)}, {summary}"
+        f"status {status}, processed {processed:,}, "
+        f"updated {updated:,}, errors {len(result.errors)}, {summary}"
     )
 
 
@@ -353,9 +360,10 @@ async def gui_sync(spec: dict[str, Any], probe: LoopProbe) -> dict[str, Any]:
     while presenter.total == 0 and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.5)  # let the first paint and the detail panel settle
-    if spec["gc_freeze"]:
-        gc.collect()
-        gc.freeze()
+    if spec["gc_tuning"]:
+        from possync_gui.app import tune_gc  # noqa: PLC0415
+
+        tune_gc()  # what the app does once its window is up
     probe.start(watch=spec["stacks"])
     idle_start = time.perf_counter()
     await asyncio.sleep(1.0)
@@ -365,7 +373,7 @@ async def gui_sync(spec: dict[str, Any], probe: LoopProbe) -> dict[str, Any]:
         await asyncio.to_thread(changes.pos)
         await asyncio.to_thread(changes.store)
         await asyncio.sleep(0.3)
-        rounds.append(await gui_round(spec, probe, manager, facade))
+        rounds.append(await gui_round(spec, probe, manager, facade, window))
     idle_ms = probe.worst(idle_start, idle_start + 1.0)[0]
     probe.stop()
     window.close()
@@ -375,11 +383,15 @@ async def gui_sync(spec: dict[str, Any], probe: LoopProbe) -> dict[str, Any]:
 
 
 async def gui_round(
-    spec: dict[str, Any], probe: LoopProbe, manager: Any, facade: Any
+    spec: dict[str, Any], probe: LoopProbe, manager: Any, facade: Any, window: Any
 ) -> dict[str, Any]:
     """One full sync on the GUI loop, and the second after it."""
     integration_id = uuid.UUID(spec["integration"])
-    if spec["via"] == "facade":
+    if spec["via"] == "tab":  # what the Integrations tab's "Full sync" button does
+        integrations = window.tabs.integrations_presenter
+        integrations.start_sync(integration_id, "full")
+        task = integrations._sync_tasks[integration_id]
+    elif spec["via"] == "facade":
         task = asyncio.ensure_future(facade.sync_inventory_levels(integration_id, "full"))
     else:
         task = asyncio.ensure_future(manager.sync(integration_id, "full"))
@@ -388,6 +400,8 @@ async def gui_round(
         await asyncio.sleep(0.005)
     sync_end = time.perf_counter()
     result = task.result()
+    if result is None:  # the tab's task: the run is the newest in the log
+        result = (await facade.sync_log(integration_id, limit=1))[0]
     result = result[0] if isinstance(result, list) else result
     await asyncio.sleep(1.0)  # what the window does right after (a reload, say)
     after_end = time.perf_counter()
@@ -474,9 +488,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="runs of each measured sync")
     parser.add_argument("--db", help="an empty database URL (default: a temporary SQLite file)")
     parser.add_argument("--skip-gui", action="store_true", help="no GUI stall measurement")
-    parser.add_argument("--gui-via", choices=("manager", "facade"), default="manager")
+    parser.add_argument("--gui-via", choices=("tab", "facade", "manager"), default="tab")
     parser.add_argument("--stall-stacks", action="store_true", help="sample the GUI stalls")
-    parser.add_argument("--gui-gc-freeze", action="store_true", help="gc.freeze() in the GUI")
+    parser.add_argument(
+        "--no-gc-tuning", action="store_true", help="skip the app's tune_gc() in the GUI child"
+    )
     parser.add_argument("--profile", action="store_true", help="profile one more full sync")
     parser.add_argument("--gui-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -522,7 +538,7 @@ def main() -> None:
                 "integration": str(integration_id),
                 "via": args.gui_via,
                 "stacks": args.stall_stacks,
-                "gc_freeze": args.gui_gc_freeze,
+                "gc_tuning": not args.no_gc_tuning,
                 "n": n,
                 "repeat": args.repeat,
                 "residues": residues[: 2 * args.repeat],
@@ -530,7 +546,7 @@ def main() -> None:
             del residues[: 2 * args.repeat]
             gui = run_gui(spec)
             if gui is not None:
-                print_gui(gui, args.gui_via + (", gc.freeze()" if args.gui_gc_freeze else ""))
+                print_gui(gui, args.gui_via + ("" if args.no_gc_tuning else ", app's tune_gc()"))
         if args.profile:
             changes = Changes(fake.url, db, n, residues[:3])
             changes.pos()
