@@ -109,19 +109,20 @@ def test_is_a_pos_adapter_and_lists_locations(fake: FakeSquare) -> None:
 
 
 def test_catalog_is_read_page_by_page_to_the_last(fake: FakeSquare) -> None:
-    # 90 items with 2 variations and 60 with one: 90*3 + 60*2 = 390 objects = 4 pages.
-    for i in range(90):
+    # 900 items with 2 variations and 600 with one: 900*3 + 600*2 = 3,900 objects = 4 pages
+    # of SearchCatalogObjects (1,000 a page; ListCatalog's fixed 100 would take 39 requests).
+    for i in range(900):
         variations: list[dict[str, Any]] = [
             {"id": f"V{i}R", "name": "Red", "sku": f"SKU-{i}-R", "upc": f"0{i:011d}"},
             {"id": f"V{i}B", "name": "Blue", "sku": f"SKU-{i}-B", "track_inventory": False},
         ]
         fake.add_item(f"I{i}", f"Shirt {i}", variations, at=T0)
-    for i in range(60):
+    for i in range(600):
         fake.add_item(f"J{i}", f"Mug {i}", [{"id": f"W{i}", "name": "Regular", "sku": f"M{i}"}])
 
     pages = run_with(fake, lambda sq: collect(sq.iter_items()))
     items = {item.external_id: item for page in pages for item in page.items}
-    assert sum(len(p.items) for p in pages) == len(items) == 240  # no duplicates
+    assert sum(len(p.items) for p in pages) == len(items) == 2400  # no duplicates
     assert [p.cursor is None for p in pages] == [False, False, False, True]
     red, blue, mug = items["V7R"], items["V7B"], items["W3"]
     assert (red.name, red.sku, red.barcode, red.parent_id, red.tracked) == (
@@ -134,9 +135,11 @@ def test_catalog_is_read_page_by_page_to_the_last(fake: FakeSquare) -> None:
     assert (blue.name, blue.barcode, blue.tracked) == ("Shirt 7 / Blue", None, False)
     assert (mug.name, mug.parent_id) == ("Mug 3", "J3")  # one variation: the item's name
     assert red.updated_at == T0
-    listed = fake.requests_to("/v2/catalog/list")
-    assert {r.arg("types") for r in listed} == {"ITEM,ITEM_VARIATION"}
-    assert [r.arg("cursor") is None for r in listed] == [True, False, False, False]
+    searched = [json.loads(r.body) for r in fake.requests_to("/v2/catalog/search")]
+    assert all(b["object_types"] == ["ITEM", "ITEM_VARIATION"] for b in searched)
+    assert all(b["limit"] == 1000 and "begin_time" not in b for b in searched)
+    assert not any(b["include_deleted_objects"] for b in searched)
+    assert [b.get("cursor") is None for b in searched] == [True, False, False, False]
 
 
 def test_a_variation_tracked_only_at_one_location_is_tracked(fake: FakeSquare) -> None:

@@ -143,25 +143,21 @@ class SquareAdapter:
     ) -> AsyncIterator[tuple[list[Any], list[Any], str | None]]:
         cursor: str | None = None
         while True:
-            related: list[Any] = []
-            if since is None:
-                params = {"types": "ITEM,ITEM_VARIATION"}
-                if cursor:
-                    params["cursor"] = cursor
-                body = await self._get("/v2/catalog/list", params)
-            else:
-                query: dict[str, Any] = {
-                    "object_types": ["ITEM", "ITEM_VARIATION"],
-                    "begin_time": rec.format_time(since),
-                    "include_deleted_objects": True,
-                    # A changed variation alone does not name its item: ask for the parents.
-                    "include_related_objects": True,
-                    "limit": SEARCH_PAGE,
-                }
-                if cursor:
-                    query["cursor"] = cursor
-                body = await self._post("/v2/catalog/search", query)
-                related = body.get("related_objects") or []
+            # SearchCatalogObjects for full reads too: 1,000 objects a page where ListCatalog
+            # gives a fixed 100 (a 100k catalog: 200 requests instead of 2,000).
+            query: dict[str, Any] = {
+                "object_types": ["ITEM", "ITEM_VARIATION"],
+                "include_deleted_objects": since is not None,
+                # A variation whose item is on another page does not name it: ask for parents.
+                "include_related_objects": True,
+                "limit": SEARCH_PAGE,
+            }
+            if since is not None:
+                query["begin_time"] = rec.format_time(since)
+            if cursor:
+                query["cursor"] = cursor
+            body = await self._post("/v2/catalog/search", query)
+            related: list[Any] = body.get("related_objects") or []
             cursor = rec.next_cursor(body)
             yield body.get("objects") or [], related, cursor
             if cursor is None:
