@@ -77,6 +77,8 @@ OVERLAP = timedelta(minutes=5)
 SALES_HISTORY = timedelta(days=30)
 #: Store-side changes pushed per transaction by an incremental run.
 STORE_SIDE_BATCH = 1000
+#: Runs kept in the sync log per integration (older ones are dropped as new ones land).
+LOG_KEEP = 1000
 #: Status written to the sync log for a run a person cancelled.
 CANCELLED = "cancelled"
 
@@ -940,6 +942,22 @@ class SyncManager:
                     completed_at=result.completed_at,
                 )
             )
+            session.flush()
+            # Bounded: the Demo POS alone syncs every 30 s (2,880 runs a day).
+            oldest_kept = session.scalar(
+                select(IntegrationSyncLog.started_at)
+                .where(IntegrationSyncLog.integration_id == run.integration.id)
+                .order_by(IntegrationSyncLog.started_at.desc())
+                .offset(LOG_KEEP - 1)
+                .limit(1)
+            )
+            if oldest_kept is not None:
+                session.execute(
+                    delete(IntegrationSyncLog).where(
+                        IntegrationSyncLog.integration_id == run.integration.id,
+                        IntegrationSyncLog.started_at < oldest_kept,
+                    )
+                )
             if result.status is not SyncStatus.FAILED:
                 row = session.get(POSIntegration, run.integration.id)
                 if row is not None:

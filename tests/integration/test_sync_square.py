@@ -348,3 +348,9 @@ def test_second_sync_in_the_same_process_is_refused(world: World) -> None:
     assert str(refused[0]) == "Sync already in progress for this integration"
     assert len(world.logs()) == 1
     assert world.sync().status is SyncStatus.SUCCESS  # the lock was let go
+
+
+def test_sync_log_keeps_the_newest_runs(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("possync_gui.services.sync_manager.LOG_KEEP", 3)
+    ids = [world.sync().id for _ in range(5)]
+    assert [log.id for log in world.logs()] == ids[-3:]
