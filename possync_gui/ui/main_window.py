@@ -31,6 +31,7 @@ from possync_gui.ui.tabs import Tabs, build_tabs
 ERROR_HIDE_MS = 20_000
 #: How often the simulated Demo POS sells (only when a demo integration exists).
 DEMO_TICK_MS = 30_000
+DEMO_FIRST_TICK_MS = 3_000
 
 
 class MessageBar(QWidget):
@@ -133,8 +134,10 @@ class MainWindow(QMainWindow):
         )
         self.facade.subscribe(self._on_change)
         self.debug_action.toggled.connect(self.facade.enable_debug_mode)
-        self._demo_timer.timeout.connect(lambda: self.tasks.run("demo-pos", self._demo_tick()))
+        self._demo_timer.timeout.connect(self._start_demo_tick)
         self._demo_timer.start()
+        # A first sale and sync soon after start, so a fresh demo shows a run at once.
+        QTimer.singleShot(DEMO_FIRST_TICK_MS, self, self._start_demo_tick)
         self.tasks.run("last-sync", self._refresh_last_sync())
 
     # -- change events -----------------------------------------------------------------------
@@ -143,6 +146,10 @@ class MainWindow(QMainWindow):
         for _title, _tab, presenter in self.tabs.lists:
             presenter.on_change(change)
         self.tabs.integrations_presenter.on_change(change)
+
+    def _start_demo_tick(self) -> None:
+        if not self.tasks.is_running("demo-pos"):
+            self.tasks.run("demo-pos", self._demo_tick())
 
     async def _demo_tick(self) -> None:
         result = await self.facade.run_demo_pos()
