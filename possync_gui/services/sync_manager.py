@@ -25,7 +25,7 @@ import functools
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar, cast
@@ -184,28 +184,6 @@ class _Run:
             self.progress(SyncProgress(phase, done, self.pages))
 
 
-async def _prefetched(pages: AsyncIterator[T]) -> AsyncIterator[T]:
-    """Yield ``pages`` while the next one is already being fetched."""
-    pending: asyncio.Future[T] = asyncio.ensure_future(anext(pages))
-    try:
-        while True:
-            try:
-                page = await pending
-            except StopAsyncIteration:
-                return
-            pending = asyncio.ensure_future(anext(pages))
-            yield page
-    finally:
-        if not pending.done():
-            pending.cancel()
-            await asyncio.gather(pending, return_exceptions=True)
-        elif not pending.cancelled():
-            pending.exception()  # retrieved: an error after the consumer stopped is moot
-        aclose = getattr(pages, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-
 async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
     """Run database work in a worker thread; if the caller is cancelled meanwhile, let the
     transaction finish (threads cannot be interrupted) before the cancellation goes on, so
@@ -340,8 +318,7 @@ class SyncManager:
     async def _sync_counts(self, adapter: POSAdapter, run: _Run, since: datetime | None) -> None:
         run.report("Reading counts")
         items: dict[str, POSItem] | None = None
-        # The next page is fetched while this one is written (network and database overlap).
-        async for page in _prefetched(adapter.iter_counts(since)):
+        async for page in adapter.iter_counts(since):
             run.pages += 1
             run.errors.extend(page.skipped)
             counts = self._dedupe(run, page.items)
@@ -501,7 +478,8 @@ class SyncManager:
         level = (StockLevel.product_id == POSMapping.product_id) & (
             StockLevel.warehouse_id == POSMapping.warehouse_id
         )
-        rows = session.execute(
+        # Core, not ORM, execution: a full sync reads every mapping, most to change nothing.
+        rows = session.connection().execute(
             select(
                 POSMapping.external_item_id,
                 POSMapping.external_location_id,
@@ -683,9 +661,13 @@ class SyncManager:
         bases: list[dict[str, Any]] = []
         pulled: dict[tuple[str, str], int] = defaultdict(int)
         pushes: list[_Push] = []
+        open_conflicts = run.open_conflicts
         for count, mapping in work:
             level = mapping.level
             sys = mapping.on_hand + pulled.get(level, 0)  # two POS items may share a level
+            if count.quantity == mapping.base == sys and level not in open_conflicts:
+                run.processed += 1  # nothing moved: most rows of a full sync
+                continue
             inp = MergeInput(mapping.base, count.quantity, sys, ReviewPolicy(mapping.policy))
             waiting = level in run.open_conflicts
             decision = (decide_open_conflict if waiting else decide)(inp, run.strategy)

@@ -61,6 +61,8 @@ def decimal(value: Any) -> Decimal | None:
 
 def whole(value: Any) -> int | None:
     """A quantity string as an int; None for anything that is not a whole number."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)  # the usual case, without a Decimal
     number = decimal(value)
     if number is None or number != number.to_integral_value():
         return None
