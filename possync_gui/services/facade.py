@@ -31,7 +31,7 @@ from possync_gui.domain.records import (
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.services import integrations
 from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult, adapter_factory
-from possync_gui.services.integrations import IntegrationInfo, SyncLogEntry
+from possync_gui.services.integrations import IntegrationInfo, LocationChoice, SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult, InventoryService
 from possync_gui.services.listings import ListingService
 from possync_gui.services.monitor import HealthReport, IntegrationMonitor, SyncScheduler
@@ -186,6 +186,13 @@ class InventorySyncService:
     ) -> IntegrationInfo:
         """Change an integration from the seed's JSON shape; credentials left out are kept."""
         return await asyncio.to_thread(integrations.update_from_json, self._db, str(ref), data)
+
+    async def fetch_pos_locations(
+        self, data: dict[str, Any], ref: str | uuid.UUID | None = None
+    ) -> list[LocationChoice]:
+        """The locations the POS a form describes lists, before anything is saved (``ref``:
+        the integration being edited; its stored secrets stand in for empty ones)."""
+        return await integrations.fetch_locations(self._db, data, None if ref is None else str(ref))
 
     async def sync_log(
         self, integration_id: str | uuid.UUID | None = None, limit: int = 200

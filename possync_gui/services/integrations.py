@@ -9,6 +9,7 @@ delete them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -33,6 +34,7 @@ from possync_gui.pos.http import check_base_url
 from possync_gui.pos.shopify import ShopifyAdapter
 from possync_gui.pos.square import SquareAdapter
 from possync_gui.pos.woocommerce import WooCommerceAdapter
+from possync_gui.pos.woocommerce import records as woo_records
 from possync_gui.services.credentials import (
     delete_credentials,
     read_credentials,
@@ -42,9 +44,12 @@ from possync_gui.store.database import Database
 from possync_gui.store.models import IntegrationSyncLog, POSIntegration, Warehouse
 
 __all__ = [
+    "WOOCOMMERCE_LOCATION",
     "IntegrationInfo",
+    "LocationChoice",
     "SyncLogEntry",
     "add_from_json",
+    "fetch_locations",
     "find_integration",
     "list_integrations",
     "make_adapter",
@@ -83,6 +88,20 @@ class IntegrationInfo:
     #: The stored configuration (never credentials; ``credentialKeys`` names them).
     configuration: dict[str, Any] = field(default_factory=dict)
     sync_settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LocationChoice:
+    """A location the POS lists: its id (the key of ``locationMap``), its name, and whether
+    it is active there."""
+
+    id: str
+    name: str
+    active: bool = True
+
+
+#: WooCommerce has one virtual location (the whole shop); its id is fixed.
+WOOCOMMERCE_LOCATION = LocationChoice(woo_records.LOCATION_ID, woo_records.LOCATION_NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,6 +456,14 @@ def _debug_on() -> bool:
     return logging.getLogger("possync.pos").isEnabledFor(logging.DEBUG)
 
 
+def _no_credentials(name: str) -> ValidationError:
+    return ValidationError(
+        f"No credentials are stored for the integration {name!r}; edit the integration and "
+        "enter its credentials again (or remove it and run "
+        "'possync integrations add --from-json FILE')."
+    )
+
+
 def make_adapter(record: IntegrationRecord) -> POSAdapter:
     """The adapter for ``record``, with its credentials read from the keyring."""
     if record.type == IntegrationType.DEMO:
@@ -445,18 +472,21 @@ def make_adapter(record: IntegrationRecord) -> POSAdapter:
     keys = list(config.get(CREDENTIAL_KEYS) or [])
     credentials = read_credentials(record.id, keys) if keys else {}
     if not credentials:
-        raise ValidationError(
-            f"No credentials are stored for the integration {record.name!r}; add it again "
-            "with 'possync integrations add --from-json FILE'."
-        )
+        raise _no_credentials(record.name)
+    return _adapter(record.type, record.name, config, credentials)
+
+
+def _adapter(
+    kind: str, name: str, config: Mapping[str, Any], credentials: dict[str, str]
+) -> POSAdapter:
     base_url = check_base_url(str(config.get("baseUrl") or ""))
     api_version = config.get("apiVersion")
     adapter: POSAdapter
-    if record.type == IntegrationType.SQUARE:
+    if kind == IntegrationType.SQUARE:
         adapter = SquareAdapter(base_url, credentials, api_version=api_version, debug=_debug_on)
-    elif record.type == IntegrationType.SHOPIFY:
+    elif kind == IntegrationType.SHOPIFY:
         adapter = ShopifyAdapter(base_url, credentials, api_version=api_version, debug=_debug_on)
-    elif record.type == IntegrationType.WOOCOMMERCE:
+    elif kind == IntegrationType.WOOCOMMERCE:
         adapter = WooCommerceAdapter(
             base_url,
             credentials,
@@ -464,7 +494,7 @@ def make_adapter(record: IntegrationRecord) -> POSAdapter:
             query_string_auth=bool(config.get("queryStringAuth")),
             debug=_debug_on,
         )
-    elif record.type == IntegrationType.CUSTOM:
+    elif kind == IntegrationType.CUSTOM:
         adapter = CustomAdapter(
             base_url,
             credentials,
@@ -473,5 +503,67 @@ def make_adapter(record: IntegrationRecord) -> POSAdapter:
             debug=_debug_on,
         )
     else:
-        raise ValidationError(f"Unknown POS type {record.type!r} for {record.name!r}.")
+        raise ValidationError(f"Unknown POS type {kind!r} for {name!r}.")
     return adapter
+
+
+# -- asking the POS before anything is saved -------------------------------------------------
+def _probe_adapter(db: Database, data: dict[str, Any], ref: str | None) -> POSAdapter:
+    """The adapter for the integration a form describes, checked as ``add_from_json`` and
+    ``update_from_json`` check it but with nothing written. Editing (``ref`` given) with the
+    secrets left empty uses the stored ones."""
+    if not isinstance(data, Mapping):
+        raise ValidationError("An integration file holds one JSON object.")
+    kind = _type(data)
+    info = find_integration(db, ref) if ref is not None else None
+    kept: list[str] | None = None
+    if info is not None:
+        if info.type == IntegrationType.DEMO:
+            raise ValidationError("The Demo POS is managed by possync; it cannot be edited.")
+        kept = list(info.configuration.get(CREDENTIAL_KEYS) or []) if kind == info.type else []
+    configuration, credentials = _configuration(db, data, kind, kept_credentials=kept)
+    typed_name = data.get("name")
+    name = typed_name.strip() if isinstance(typed_name, str) and typed_name.strip() else ""
+    name = name or (info.name if info is not None else f"new {kind} integration")
+    if not credentials and info is not None:
+        credentials = read_credentials(info.id, kept or [])
+        if any(k not in credentials for k in REQUIRED_CREDENTIALS[kind]):
+            raise _no_credentials(info.name)
+    return _adapter(kind, name, configuration, credentials)
+
+
+async def _built_off_loop(db: Database, data: dict[str, Any], ref: str | None) -> POSAdapter:
+    """``_probe_adapter`` in a worker thread (it reads the database and the keyring, and
+    building a client reads TLS settings). Cancelled meanwhile, the adapter it still builds
+    is closed before the cancellation goes on."""
+    task = asyncio.ensure_future(asyncio.to_thread(_probe_adapter, db, data, ref))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                continue
+            except Exception:  # the cancellation is what the caller hears about
+                break
+        if not task.cancelled() and task.exception() is None:
+            await task.result().aclose()
+        raise
+
+
+async def fetch_locations(
+    db: Database, data: dict[str, Any], ref: str | None = None
+) -> list[LocationChoice]:
+    """The locations the POS of a not-yet-saved form lists (``data`` in the seed's shape;
+    ``ref`` the integration being edited, whose stored secrets fill in empty ones).
+
+    Nothing is written. Raises :class:`ValidationError` for what the form gets wrong, and
+    the POS's own errors (:class:`POSSystemUnavailableError`, :class:`InventorySyncError`
+    with the POS's text, never a secret) when it cannot be asked."""
+    adapter = await _built_off_loop(db, data, ref)
+    try:
+        found = await adapter.list_locations()
+    finally:
+        await adapter.aclose()
+    return [LocationChoice(loc.id, loc.name or loc.id, loc.active) for loc in found]

@@ -48,7 +48,14 @@ from possync_gui.domain.errors import NotFoundError, SyncInProgressError, Valida
 from possync_gui.domain.merge import Decision, MergeInput, decide, decide_open_conflict
 from possync_gui.domain.records import MovementRequest
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
-from possync_gui.pos.base import POSAdapter, POSAdjustment, POSCount, POSItem, PushOutcome
+from possync_gui.pos.base import (
+    Page,
+    POSAdapter,
+    POSAdjustment,
+    POSCount,
+    POSItem,
+    PushOutcome,
+)
 from possync_gui.store.database import Database
 from possync_gui.store.ledger import apply_deltas
 from possync_gui.store.locks import SyncLockManager
@@ -182,6 +189,49 @@ class _Run:
         if self.progress is not None:
             done = self.processed if processed is None else processed
             self.progress(SyncProgress(phase, done, self.pages))
+
+
+class _PushQueue:
+    """A page's pushes run while the next pages are read and written, a few at a time. Each
+    push was queued (``pos_pending_pushes``) with its page, so one cut short by a failure or
+    a cancellation is sent again by the next run."""
+
+    LIMIT = 4
+
+    def __init__(self, manager: SyncManager, adapter: POSAdapter, run: _Run) -> None:
+        self._manager = manager
+        self._adapter = adapter
+        self._run = run
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: The POS catalog once a page needed it to match new items.
+        self.items: dict[str, POSItem] | None = None
+
+    async def start(self, pushes: list[_Push]) -> None:
+        while len(self._tasks) >= self.LIMIT:
+            done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            self._reap(done)
+        task = asyncio.ensure_future(
+            self._manager._push_and_settle(self._adapter, self._run, pushes)
+        )
+        self._tasks.add(task)
+
+    def _reap(self, done: set[asyncio.Task[None]]) -> None:
+        self._tasks -= done
+        for task in done:
+            task.result()  # a failed push stops the run, as it did when pushes were awaited
+
+    async def drain(self) -> None:
+        if self._tasks:
+            done, _ = await asyncio.wait(self._tasks)
+            self._reap(done)
+
+    async def abandon(self) -> None:
+        """On the way out after a failure or cancellation: stop what is still running."""
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
 
 
 async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
@@ -318,25 +368,47 @@ class SyncManager:
     async def _sync_counts(self, adapter: POSAdapter, run: _Run, since: datetime | None) -> None:
         run.report("Reading counts")
         items: dict[str, POSItem] | None = None
-        async for page in adapter.iter_counts(since):
-            run.pages += 1
-            run.errors.extend(page.skipped)
-            counts = self._dedupe(run, page.items)
-            if not counts:
-                continue
+        pushing = _PushQueue(self, adapter, run)
+        try:
+            async for page in adapter.iter_counts(since):
+                await self._count_page(adapter, run, page, items, pushing)
+                if pushing.items is not None:
+                    items = pushing.items
+            await pushing.drain()
+        finally:
+            await pushing.abandon()
+
+    async def _count_page(
+        self,
+        adapter: POSAdapter,
+        run: _Run,
+        page: Page[POSCount],
+        items: dict[str, POSItem] | None,
+        pushing: _PushQueue,
+    ) -> None:
+        """Write one page and start its pushes (they overlap the next pages' work)."""
+        run.pages += 1
+        run.errors.extend(page.skipped)
+        counts = self._dedupe(run, page.items)
+        if not counts:
+            return
+        pushes = await _in_thread(self._apply_page, run, counts, items)
+        if pushes is None:  # unmapped items: read the catalog once to match them
+            items = {}
+            run.report("Reading the catalog to match new items")
+            async for item_page in adapter.iter_items():
+                run.errors.extend(item_page.skipped)
+                items.update((i.external_id, i) for i in item_page.items)
+            pushing.items = items
             pushes = await _in_thread(self._apply_page, run, counts, items)
-            if pushes is None:  # unmapped items: read the catalog once to match them
-                items = {}
-                run.report("Reading the catalog to match new items")
-                async for item_page in adapter.iter_items():
-                    run.errors.extend(item_page.skipped)
-                    items.update((i.external_id, i) for i in item_page.items)
-                pushes = await _in_thread(self._apply_page, run, counts, items)
-                assert pushes is not None
-            run.report("Syncing counts")
-            if pushes:
-                outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
-                await _in_thread(self._settle, run, pushes, outcomes)
+            assert pushes is not None
+        run.report("Syncing counts")
+        if pushes:
+            await pushing.start(pushes)
+
+    async def _push_and_settle(self, adapter: POSAdapter, run: _Run, pushes: list[_Push]) -> None:
+        outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
+        await _in_thread(self._settle, run, pushes, outcomes)
 
     async def _sync_store_side(self, adapter: POSAdapter, run: _Run) -> None:
         """Incremental runs read only what the POS changed; the store's own changes since

@@ -2,8 +2,9 @@
 
 The dialog does no I/O: Save emits ``save_requested(data)``; the tab hands that to the
 presenter, which answers with ``show_error`` (the dialog stays open, nothing typed is lost)
-or closes it. Secrets are typed with password echo and never filled in: on edit, secret
-fields left empty keep what the keyring holds.
+or closes it. "Fetch locations" emits ``fetch_requested(data)`` the same way and is answered
+with ``show_locations`` or ``show_fetch_error``. Secrets are typed with password echo and
+never filled in: on edit, secret fields left empty keep what the keyring holds.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ from PySide6.QtWidgets import (
 
 from possync_gui.domain.enums import ConflictStrategy, IntegrationType, SyncFrequency
 from possync_gui.domain.records import Warehouse
-from possync_gui.services.integrations import IntegrationInfo
+from possync_gui.services.integrations import (
+    WOOCOMMERCE_LOCATION,
+    IntegrationInfo,
+    LocationChoice,
+)
 from possync_gui.ui.integrations.credentials import CredentialsBox
 from possync_gui.ui.integrations.locations import LocationMapEditor
 from possync_gui.ui.integrations.text import type_label, words
@@ -50,6 +55,13 @@ API_VERSION_HINTS = {
     IntegrationType.WOOCOMMERCE: "optional, e.g. wc/v3",
     IntegrationType.CUSTOM: "not used by custom sources",
 }
+#: What "Fetch locations" needs typed first, per type.
+SECRET_WORDS = {
+    IntegrationType.SQUARE: "access token",
+    IntegrationType.SHOPIFY: "access token",
+    IntegrationType.WOOCOMMERCE: "consumer key and secret",
+    IntegrationType.CUSTOM: "API key",
+}
 STRATEGY_LABELS = {
     ConflictStrategy.POS_WINS: "POS wins",
     ConflictStrategy.SUPPLIER_WINS: "Warehouse wins (supplier_wins)",
@@ -66,9 +78,11 @@ SWITCHES = (
 
 
 class IntegrationDialog(QDialog):
-    """Signals: ``save_requested(dict)`` with the seed-shaped integration."""
+    """Signals: ``save_requested(dict)`` with the seed-shaped integration;
+    ``fetch_requested(dict)`` with what asking the POS for its locations needs."""
 
     save_requested = Signal(dict)
+    fetch_requested = Signal(dict)
 
     def __init__(
         self,
@@ -113,6 +127,7 @@ class IntegrationDialog(QDialog):
         self.type.currentIndexChanged.connect(lambda _i: self._on_type_changed())
         self.buttons.accepted.connect(self._on_save_clicked)
         self.buttons.rejected.connect(self.reject)
+        self.locations.fetch_button.clicked.connect(self._on_fetch_clicked)
         QShortcut(QKeySequence("Ctrl+Return"), self, self._on_save_clicked)
         if info is not None:
             self._fill(info)
@@ -218,6 +233,11 @@ class IntegrationDialog(QDialog):
         self.api_version.setEnabled(kind is not IntegrationType.CUSTOM)
         kept = self.info is not None and self.info.type == kind
         self.credentials.set_type(kind, kept=kept)
+        # Locations the previous type's POS suggested mean nothing to this one; WooCommerce
+        # has a single virtual location, so it is there to map from the start.
+        self.locations.drop_suggestions()
+        if kind is IntegrationType.WOOCOMMERCE and not self.locations.has_locations():
+            self.locations.suggest(WOOCOMMERCE_LOCATION)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter in a location cell commits the cell (queued by the delegate); it must not
@@ -234,10 +254,7 @@ class IntegrationDialog(QDialog):
         """The seed-shaped integration; raises ``ValueError`` for what the form itself can
         tell is wrong (the field mapping is not JSON, a location listed twice)."""
         kind = IntegrationType(self.type.currentData())
-        configuration: dict[str, Any] = {"baseUrl": self.base_url.text().strip()}
-        if self.api_version.isEnabled() and self.api_version.text().strip():
-            configuration["apiVersion"] = self.api_version.text().strip()
-        configuration.update(self.credentials.configuration(kind))
+        configuration = self._connection(kind)
         configuration["locationMap"] = self.locations.location_map()
         settings: dict[str, Any] = dict(self.info.sync_settings) if self.info else {}
         settings.update({key: box.isChecked() for key, box in self.switches.items()})
@@ -255,6 +272,50 @@ class IntegrationDialog(QDialog):
         if self.info is None and self.external_id.text().strip():
             data["id"] = self.external_id.text().strip()
         return data
+
+    def _connection(self, kind: IntegrationType) -> dict[str, Any]:
+        """The configuration without the location map: address, version, credentials."""
+        configuration: dict[str, Any] = {"baseUrl": self.base_url.text().strip()}
+        if self.api_version.isEnabled() and self.api_version.text().strip():
+            configuration["apiVersion"] = self.api_version.text().strip()
+        configuration.update(self.credentials.configuration(kind))
+        return configuration
+
+    def connection_data(self) -> dict[str, Any]:
+        """What asking the POS needs, in the seed's shape (no location map, no settings);
+        raises ``ValueError`` when the address or the secrets are not typed yet."""
+        kind = IntegrationType(self.type.currentData())
+        configuration = self._connection(kind)
+        kept = self.info is not None and self.info.type == kind
+        if not configuration["baseUrl"]:
+            raise ValueError("Type the POS's base URL first: the locations are fetched from it.")
+        if "credentials" not in configuration and not kept:
+            raise ValueError(
+                f"Type the {SECRET_WORDS[kind]} first: the POS lists its locations only to "
+                "a caller with them."
+            )
+        return {"name": self.name.text().strip(), "type": str(kind), "configuration": configuration}
+
+    def _on_fetch_clicked(self) -> None:
+        if not self.locations.fetch_button.isEnabled():
+            return
+        try:
+            data = self.connection_data()
+        except ValueError as err:
+            self.locations.show_status(str(err), error=True)
+            return
+        self.locations.set_fetching(True)
+        self.fetch_requested.emit(data)
+
+    def show_locations(self, choices: list[LocationChoice]) -> None:
+        """What the POS listed: the table gets a row per active location not listed yet."""
+        self.locations.set_fetching(False)
+        self.locations.show_status(self.locations.merge(choices))
+
+    def show_fetch_error(self, message: str) -> None:
+        """Why the POS could not be asked; shown by the table, everything typed stays."""
+        self.locations.set_fetching(False)
+        self.locations.show_status(f"Could not fetch the locations: {message}", error=True)
 
     def _on_save_clicked(self) -> None:
         if not self.save_button.isEnabled():

@@ -39,7 +39,8 @@ class IntegrationsPresenter(QObject):
     """Signals: ``busy_changed(bool)``, ``error(str)``, ``message(str)``, ``loaded(int)``,
     ``log_loaded(object)`` (the integration id), ``sync_state_changed(object)`` (id),
     ``sync_finished(object)`` (id), ``saved(object)`` (the new or changed integration),
-    ``save_failed(str)`` (a message for the open dialog)."""
+    ``save_failed(str)`` (a message for the open dialog), ``locations_fetched(object)`` (the
+    POS's locations) and ``locations_failed(str)`` (why it could not be asked)."""
 
     busy_changed = Signal(bool)
     error = Signal(str)
@@ -50,6 +51,8 @@ class IntegrationsPresenter(QObject):
     sync_finished = Signal(object)
     saved = Signal(object)
     save_failed = Signal(str)
+    locations_fetched = Signal(object)
+    locations_failed = Signal(str)
 
     def __init__(self, facade: InventorySyncService, parent: Any = None) -> None:
         super().__init__(parent)
@@ -139,6 +142,19 @@ class IntegrationsPresenter(QObject):
         self.message.emit(f"{verb} integration {saved.name}")
         self._selected = saved.id
         await self.refresh()
+
+    async def fetch_locations(self, integration_id: uuid.UUID | None, data: dict[str, Any]) -> None:
+        """Ask the POS the dialog describes for its locations (nothing is saved); the answer
+        goes to ``locations_fetched`` or, as a message for the dialog, ``locations_failed``."""
+        try:
+            found = await self._facade.fetch_pos_locations(data, integration_id)
+        except PossyncError as err:
+            self.locations_failed.emit(str(err))
+            return
+        except Exception:  # a bug: the dialog must not stay busy; the excepthook reports it
+            self.locations_failed.emit("an unexpected error (details are in the log).")
+            raise
+        self.locations_fetched.emit(found)
 
     async def remove(self, integration_id: uuid.UUID) -> None:
         info = await self._facade.remove_integration(str(integration_id))

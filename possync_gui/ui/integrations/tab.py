@@ -9,6 +9,7 @@ F5 reloads.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -86,6 +87,7 @@ class IntegrationsTab(QWidget):
         self.log = LogPanel(presenter.log_model)
         self.count = QLabel("")
         self._dialog: IntegrationDialog | None = None
+        self._fetch: asyncio.Task[Any] | None = None
         self._build_layout()
         self._connect()
         self._update_actions()
@@ -136,6 +138,8 @@ class IntegrationsTab(QWidget):
         p.message.connect(self.message.emit)
         p.saved.connect(self._on_saved)
         p.save_failed.connect(self._on_save_failed)
+        p.locations_fetched.connect(self._on_locations_fetched)
+        p.locations_failed.connect(self._on_locations_failed)
         self.proxy.modelReset.connect(self._update_actions)
         self.proxy.dataChanged.connect(lambda *_args: self._update_actions())
         within = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -243,13 +247,21 @@ class IntegrationsTab(QWidget):
         dialog.save_requested.connect(
             lambda data: self.presenter.tasks.run("save", self.presenter.save(target, data))
         )
+        dialog.fetch_requested.connect(lambda data: self._on_fetch_requested(target, data))
         dialog.finished.connect(lambda _result: self._on_dialog_finished(dialog))
         self._dialog = dialog
         dialog.open()
 
+    def _on_fetch_requested(self, target: uuid.UUID | None, data: dict[str, Any]) -> None:
+        p = self.presenter
+        self._fetch = p.tasks.run("fetch-locations", p.fetch_locations(target, data))
+
     def _on_dialog_finished(self, dialog: IntegrationDialog) -> None:
         if self._dialog is dialog:
             self._dialog = None
+            if self._fetch is not None:  # its answer is for this dialog only
+                self._fetch.cancel()
+                self._fetch = None
         dialog.deleteLater()
 
     def _on_saved(self, saved: Any) -> None:
@@ -262,6 +274,14 @@ class IntegrationsTab(QWidget):
             self._dialog.show_error(text)
         else:
             self.message.emit(text)
+
+    def _on_locations_fetched(self, choices: Any) -> None:
+        if self._dialog is not None:
+            self._dialog.show_locations(choices)
+
+    def _on_locations_failed(self, text: str) -> None:
+        if self._dialog is not None:
+            self._dialog.show_fetch_error(text)
 
     def _on_remove_clicked(self) -> None:
         row = self.selected_row()
