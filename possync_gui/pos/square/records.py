@@ -91,15 +91,16 @@ def to_location(record: Mapping[str, Any]) -> POSLocation:
 def to_count(record: Mapping[str, Any]) -> POSCount | str | None:
     """An ``IN_STOCK`` count as a :class:`POSCount`; a skip reason when it cannot be read;
     None for counts of other states (reserved, waste, …), which are not sellable stock."""
-    if record.get("state") != IN_STOCK:
+    get = record.get
+    if get("state") != IN_STOCK:
         return None
-    item, location = record.get("catalog_object_id"), record.get("location_id")
+    item, location = get("catalog_object_id"), get("location_id")
     if not item or not location:
         return f"a count without catalog_object_id or location_id: {str(record)[:80]}"
-    kind = record.get("catalog_object_type", VARIATION)
+    kind = get("catalog_object_type", VARIATION)
     if kind != VARIATION:
         return f"{kind} {item} at {location}: only item variations carry stock here"
-    quantity = whole(record.get("quantity"))
+    quantity = whole(get("quantity"))
     if quantity is None:
         return f"{item} at {location}: quantity {record.get('quantity')!r} is not a whole number"
     return POSCount(
