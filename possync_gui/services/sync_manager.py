@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import String, Table, bindparam, delete, func, select, update
+from sqlalchemy import String, Table, bindparam, delete, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -144,6 +144,7 @@ class _Map:
     base: int | None
     policy: str = ReviewPolicy.AUTO.value
     on_hand: int = 0
+    has_level: bool = False
 
     @property
     def level(self) -> tuple[str, str]:
@@ -350,7 +351,7 @@ class SyncManager:
             run.open_conflicts = await _in_thread(self._load_open_conflicts, run)
             await self._sync_counts(adapter, run, since)
             if since is not None:
-                await self._sync_store_side(adapter, run)
+                await self._sync_store_side(adapter, run, since)
         if switches["syncSales"]:
             await self._sync_sales(adapter, run)
         if switches["syncProducts"]:
@@ -410,12 +411,14 @@ class SyncManager:
         outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
         await _in_thread(self._settle, run, pushes, outcomes)
 
-    async def _sync_store_side(self, adapter: POSAdapter, run: _Run) -> None:
+    async def _sync_store_side(self, adapter: POSAdapter, run: _Run, since: datetime) -> None:
         """Incremental runs read only what the POS changed; the store's own changes since
         the last agreement (deliveries, counts, a push the POS refused) are pushed here, each
         as its delta — the POS's count for them is taken as the agreed one, since it reported
-        no change (if it did move, that move arrives with its next change and is pulled)."""
-        counts = await _in_thread(self._store_moved, run)
+        no change (if it did move, that move arrives with its next change and is pulled).
+        Levels written since ``since`` are looked at; a push the POS refused earlier waits
+        for the next full sync."""
+        counts = await _in_thread(self._store_moved, run, since)
         for start in range(0, len(counts), STORE_SIDE_BATCH):
             chunk = self._dedupe(run, counts[start : start + STORE_SIDE_BATCH])
             if not chunk:
@@ -490,9 +493,9 @@ class SyncManager:
             )
             return {(r[0], r[1]) for r in rows if r[1] is not None}
 
-    def _store_moved(self, run: _Run) -> list[POSCount]:
-        """Mapped levels whose store figure differs from the agreed one (no waiting conflict),
-        as counts at the agreed quantity."""
+    def _store_moved(self, run: _Run, since: datetime) -> list[POSCount]:
+        """Mapped levels written since ``since`` whose store figure differs from the agreed
+        one (no waiting conflict), as counts at the agreed quantity."""
         level = (StockLevel.product_id == POSMapping.product_id) & (
             StockLevel.warehouse_id == POSMapping.warehouse_id
         )
@@ -505,13 +508,14 @@ class SyncManager:
                     _raw(POSMapping.product_id),
                     _raw(POSMapping.warehouse_id),
                 )
-                .outerjoin(StockLevel, level)
+                .join(StockLevel, level)
                 .where(
+                    StockLevel.updated_at >= since,
                     POSMapping.integration_id == run.integration.id,
                     POSMapping.last_synced_quantity.is_not(None),
-                    func.coalesce(StockLevel.on_hand, 0) != POSMapping.last_synced_quantity,
+                    StockLevel.on_hand != POSMapping.last_synced_quantity,
                 )
-            )
+            ).all()
             return [
                 POSCount(r[0], r[1], int(r[2] or 0))
                 for r in rows
@@ -573,7 +577,10 @@ class SyncManager:
             )
             .all()
         )  # one fetchall: row-by-row fetching cost a third of a page's time
-        return {(r[0], r[1]): _Map(r[2], r[3], r[4], r[5], r[6], r[7] or 0) for r in rows}
+        return {
+            (r[0], r[1]): _Map(r[2], r[3], r[4], r[5], r[6], r[7] or 0, r[7] is not None)
+            for r in rows
+        }
 
     def _apply_page(
         self, run: _Run, counts: Sequence[POSCount], items: dict[str, POSItem] | None
@@ -744,6 +751,7 @@ class SyncManager:
         movements: list[MovementRequest] = []
         bases: list[dict[str, Any]] = []
         pulled: dict[tuple[str, str], int] = defaultdict(int)
+        existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
         pushes: list[_Push] = []
         open_conflicts = run.open_conflicts
         for count, mapping in work:
@@ -761,6 +769,8 @@ class SyncManager:
             key = (count.external_item_id, count.location_id)
             if decision.pull_delta:
                 pulled[level] += decision.pull_delta
+                if mapping.has_level:
+                    existing.add((mapping.product_id, mapping.warehouse_id))
                 movements.append(
                     MovementRequest(
                         product_id=mapping.product_id,
@@ -797,7 +807,7 @@ class SyncManager:
                     reference=str(run.id),
                 )
                 pushes.append(_Push(mapping.id, adjustment, decision.new_base))
-        apply_deltas(session, movements)
+        apply_deltas(session, movements, existing=existing)
         _move_bases(session, bases)
         if pushes:
             session.execute(

@@ -9,8 +9,9 @@ level never lose one another's change.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, select, update
@@ -73,7 +74,7 @@ def apply_movements(
             .values(
                 on_hand=StockLevel.on_hand + req.delta,
                 version=StockLevel.version + 1,
-                updated_at=req.at or now,
+                updated_at=now,  # when the level was written (a movement may be backdated)
             )
             .returning(StockLevel.on_hand)
         )
@@ -107,21 +108,12 @@ def apply_movements(
     return applied
 
 
-def apply_deltas(session: Session, requests: Sequence[MovementRequest]) -> int:
-    """Write many movements at once (executemany): the bulk path of a sync batch.
-
-    Same ledger rule as :func:`apply_movements` — each level changes relatively and gains a
-    movement row in the caller's transaction — but without reading the new figures back and
-    without the below-zero refusal (a sync records what the POS already did). Returns the
-    number of movements written.
-    """
-    rows = [r for r in requests if r.delta]
-    if not rows:
-        return 0
-    now = utcnow()
+def _create_levels(
+    session: Session, pairs: Collection[tuple[uuid.UUID, uuid.UUID]], now: datetime
+) -> None:
+    """Empty levels for the pairs that have none yet (executemany; existing ones untouched)."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    pairs = {(r.product_id, r.warehouse_id) for r in rows}
     session.execute(
         insert(StockLevel).on_conflict_do_nothing(index_elements=["product_id", "warehouse_id"]),
         [
@@ -136,6 +128,29 @@ def apply_deltas(session: Session, requests: Sequence[MovementRequest]) -> int:
             for p, w in pairs
         ],
     )
+
+
+def apply_deltas(
+    session: Session,
+    requests: Sequence[MovementRequest],
+    *,
+    existing: Collection[tuple[uuid.UUID, uuid.UUID]] = (),
+) -> int:
+    """Write many movements at once (executemany): the bulk path of a sync batch.
+
+    Same ledger rule as :func:`apply_movements` — each level changes relatively and gains a
+    movement row in the caller's transaction — but without reading the new figures back and
+    without the below-zero refusal (a sync records what the POS already did). Returns the
+    number of movements written. ``existing`` names (product, warehouse) levels the caller
+    knows exist, which are then not created first.
+    """
+    rows = [r for r in requests if r.delta]
+    if not rows:
+        return 0
+    now = utcnow()
+    pairs = {(r.product_id, r.warehouse_id) for r in rows}.difference(existing)
+    if pairs:
+        _create_levels(session, pairs, now)
     levels = cast(Table, StockLevel.__table__)
     session.execute(
         update(levels)
@@ -146,14 +161,13 @@ def apply_deltas(session: Session, requests: Sequence[MovementRequest]) -> int:
         .values(
             on_hand=levels.c.on_hand + bindparam("b_delta"),
             version=levels.c.version + 1,
-            updated_at=bindparam("b_at"),
+            updated_at=now,
         ),
         [
             {
                 "b_product": r.product_id,
                 "b_warehouse": r.warehouse_id,
                 "b_delta": r.delta,
-                "b_at": r.at or now,
             }
             for r in rows
         ],

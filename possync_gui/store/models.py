@@ -94,6 +94,7 @@ class StockLevel(Base):
         UniqueConstraint("product_id", "warehouse_id"),
         Index("ix_stock_levels_warehouse_on_hand", "warehouse_id", "on_hand"),
         Index("ix_stock_levels_on_hand", "on_hand"),
+        Index("ix_stock_levels_updated_at", "updated_at"),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()

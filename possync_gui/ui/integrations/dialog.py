@@ -188,8 +188,8 @@ class IntegrationDialog(QDialog):
         right = QVBoxLayout()
         right.addWidget(locations, 1)
         right.addWidget(settings)
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
+        columns.addLayout(left, 2)
+        columns.addLayout(right, 3)  # the location table has three columns to show
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)

@@ -70,6 +70,7 @@ class LocationMapEditor(QWidget):
         self.table.setColumnHidden(NAME, True)  # until a row has a name
         # Shopify's ids are long (gid://shopify/Location/…): keep both ends in view.
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
         self.table.setMinimumHeight(120)
         self.add_button = QPushButton("&Add location")
         self.remove_button = QPushButton("&Remove location")
@@ -169,6 +170,7 @@ class LocationMapEditor(QWidget):
         """The location's name in the POS (or a gray note about it), read-only."""
         item = QTableWidgetItem(name)
         item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        item.setToolTip(name)
         if note:
             item.setForeground(Qt.GlobalColor.gray)
         self.table.setItem(row, NAME, item)
@@ -260,7 +262,7 @@ class LocationMapEditor(QWidget):
     def _fit_columns(self) -> None:
         """Ids and names as wide as they need, within bounds: the warehouse column, which
         shows "code — name", gets the rest."""
-        for column, low, high in ((LOCATION, 90, 200), (NAME, 90, 160)):
+        for column, low, high in ((LOCATION, 90, 170), (NAME, 90, 150)):
             self.table.resizeColumnToContents(column)
             width = self.table.columnWidth(column)
             self.table.setColumnWidth(column, max(low, min(high, width)))
