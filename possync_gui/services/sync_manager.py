@@ -30,7 +30,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import String, Table, bindparam, delete, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    bindparam,
+    delete,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -161,6 +170,14 @@ class _Map:
     @functools.cached_property
     def warehouse_id(self) -> uuid.UUID:
         return uuid.UUID(self.raw_warehouse)
+
+
+def _not_indexed(column: Any, backend: str) -> Any:
+    """On SQLite, ``+column``: without statistics SQLite would walk every mapping of the
+    integration by this index instead of the few levels written since the last sync."""
+    if backend != "sqlite":
+        return column
+    return type_coerce(literal_column(f"+{column.table.name}.{column.name}"), column.type)
 
 
 def _raw(column: Any) -> Any:
@@ -511,7 +528,7 @@ class SyncManager:
                 .join(StockLevel, level)
                 .where(
                     StockLevel.updated_at >= since,
-                    POSMapping.integration_id == run.integration.id,
+                    _not_indexed(POSMapping.integration_id, self._db.backend) == run.integration.id,
                     POSMapping.last_synced_quantity.is_not(None),
                     StockLevel.on_hand != POSMapping.last_synced_quantity,
                 )
