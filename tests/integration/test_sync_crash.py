@@ -237,9 +237,11 @@ def _recover(db: Database) -> InventorySyncResult:
 def test_killed_while_the_pos_answers_a_push(db: Database) -> None:
     store, side = _kill_mid_run(db, f"{CUSTOM_ADJUST}$", after=3)
     try:
-        # The fourth page's pushes were queued with the page, and the POS applied them.
+        # The fourth push was queued with its page and the POS applied it (its answer never
+        # came); pages after it may have queued pushes not sent yet (pushes overlap pages).
         pending = store.pending()
-        assert pending and {p.idempotency_key for p in pending} <= set(side.fake.applied_keys)
+        keys = {p.idempotency_key for p in pending}
+        assert keys & set(side.fake.applied_keys)
 
         recovered = _recover(db)
 
