@@ -8,7 +8,9 @@ before pytest-qt deletes the test's widgets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -50,7 +52,21 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
                 break
             assert app is not None
             app.processEvents()
+        _wait_for_idle_workers()
     return (yield)
+
+
+def _wait_for_idle_workers(timeout: float = 30.0) -> None:
+    """A cancelled task's ``to_thread`` work runs on to its end in its worker (threads cannot
+    be interrupted), holding a database connection; let it finish before the test's database
+    is disposed, or its connection is left open and garbage-collected during a later test."""
+    workers = _EXECUTOR._max_workers
+    barrier = threading.Barrier(workers + 1)
+    for _ in range(workers):
+        _EXECUTOR.submit(barrier.wait, timeout)
+    # A worker stuck for longer breaks the barrier: the test's own teardown then says why.
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait(timeout)
 
 
 @pytest.fixture
