@@ -305,12 +305,6 @@ class POSSide(Protocol):
 
     def integration(self, key: str, **settings: Any) -> dict[str, Any]: ...
 
-    def refuse(self, key: str) -> str:
-        """Make the POS refuse pushes of this item, per item; returns the POS's text."""
-        ...
-
-    def allow(self, key: str) -> None: ...
-
     def count_reads(self, start: int = 0) -> list[Request]:
         """The requests that read stock counts, from the ``start``-th request on."""
         ...
@@ -322,6 +316,17 @@ class POSSide(Protocol):
     def assert_adjusted(self, key: str, delta: int, before: int) -> None:
         """The push for this item reached the POS as a relative change of ``delta``."""
         ...
+
+
+class RefusingSide(POSSide, Protocol):
+    """A POS that can refuse pushes of one item while taking the others (Shopify's
+    userErrors, WooCommerce's per-item errors, a custom source's per-item answers)."""
+
+    def refuse(self, key: str) -> str:
+        """Make the POS refuse pushes of this item; returns the POS's text."""
+        ...
+
+    def allow(self, key: str) -> None: ...
 
 
 class SquareSide:
@@ -356,12 +361,6 @@ class SquareSide:
             "locationMap": {self.location: WAREHOUSE},
         }
         return seed("square", self.fake.url, config, key=key, **settings)
-
-    def refuse(self, key: str) -> str:
-        raise NotImplementedError("Square refuses a whole batch, not one change")
-
-    def allow(self, key: str) -> None:
-        return None
 
     def count_reads(self, start: int = 0) -> list[Request]:
         return [r for r in self.fake.requests[start:] if r.path.endswith("/batch-retrieve")]
@@ -617,7 +616,11 @@ def _query(request: Request) -> str:
 
 
 #: The sides test_sync_adapters runs against (Square has test_sync_square of its own).
-SIDES = {"shopify": ShopifySide, "woocommerce": WooSide, "custom": CustomSide}
+SIDES: dict[str, type[RefusingSide]] = {
+    "shopify": ShopifySide,
+    "woocommerce": WooSide,
+    "custom": CustomSide,
+}
 
 
 # -- running syncs -------------------------------------------------------------------------------

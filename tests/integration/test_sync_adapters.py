@@ -20,6 +20,7 @@ from possync_gui.store.database import Database
 from tests.fakes.sync_world import (
     SIDES,
     POSSide,
+    RefusingSide,
     Spec,
     Store,
     WooSide,
@@ -34,7 +35,7 @@ EAN = "0036000291452"  # … the POS sends the same GTIN as EAN-13
 
 
 @pytest.fixture(params=sorted(SIDES))
-def side(request: pytest.FixtureRequest) -> Iterator[POSSide]:
+def side(request: pytest.FixtureRequest) -> Iterator[RefusingSide]:
     made = SIDES[request.param]()
     yield made
     made.fake.stop()
@@ -190,7 +191,7 @@ def test_every_branch_of_the_three_way_rule(db: Database, side: POSSide) -> None
     store.assert_ledger()
 
 
-def test_a_refused_push_is_partial_and_retried_next_time(db: Database, side: POSSide) -> None:
+def test_a_refused_push_is_partial_and_retried_next_time(db: Database, side: RefusingSide) -> None:
     store, facade = _world(db, side, {"H": 10, "I": 10})
     store.move("H", 5)
     store.move("I", 2)
