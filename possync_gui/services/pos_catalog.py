@@ -43,6 +43,7 @@ from possync_gui.domain.errors import NotFoundError
 from possync_gui.domain.records import MovementRequest, Warehouse
 from possync_gui.domain.sync import IntegrationRecord
 from possync_gui.pos.base import POSAdapter, POSCount, POSItem, POSLocation
+from possync_gui.services.threads import in_thread
 from possync_gui.store.database import Database
 from possync_gui.store.ledger import apply_deltas
 from possync_gui.store.locks import SyncLockManager
@@ -137,24 +138,6 @@ class _Tally:
     notes: list[str] = field(default_factory=list)
 
 
-async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
-    """Database work in a worker thread; a cancellation meanwhile lets the transaction finish
-    (threads cannot be interrupted) before it goes on, so nothing is written after the
-    import let go of the sync lock."""
-    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        while not task.done():
-            try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                continue
-            except Exception:  # the cancellation is what the caller hears about
-                break
-        raise
-
-
 async def import_pos_catalog(
     db: Database,
     integration_id: uuid.UUID,
@@ -172,7 +155,7 @@ async def import_pos_catalog(
     batches written before such an error stay, and running the import again finishes the job.
     """
     with (locks or SyncLockManager(db)).hold(integration_id):
-        record = await _in_thread(_load_integration, db, integration_id)
+        record = await in_thread(_load_integration, db, integration_id)
         adapter = adapter_factory(record)
         try:
             job = _Import(db, record, adapter, progress, actor, max(1, batch_size))
@@ -244,13 +227,13 @@ class _Import:
         # Everything is read before anything is written: a POS failing halfway leaves no trace.
         items = await self._read_items()
         counts = await self._read_counts()
-        candidates = await _in_thread(self._candidates, items, counts)  # 100k: not on the GUI
-        warehouses, created = await _in_thread(self._ensure_warehouses, locations)
+        candidates = await in_thread(self._candidates, items, counts)  # 100k: not on the GUI
+        warehouses, created = await in_thread(self._ensure_warehouses, locations)
         done = 0
         self._report("Creating products", 0, len(candidates))
         for batch in _chunks(candidates, self._batch_size):
             await asyncio.sleep(0)  # a cancellation asked for meanwhile stops here
-            await _in_thread(self._write_batch, batch, warehouses)
+            await in_thread(self._write_batch, batch, warehouses)
             done += len(batch)
             self._report("Creating products", done, len(candidates))
         t = self._tally

@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     String,
@@ -65,6 +65,7 @@ from possync_gui.pos.base import (
     POSItem,
     PushOutcome,
 )
+from possync_gui.services.threads import in_thread
 from possync_gui.store.database import Database
 from possync_gui.store.ledger import apply_deltas
 from possync_gui.store.locks import SyncLockManager
@@ -84,7 +85,6 @@ log = logging.getLogger("possync.sync")
 
 AdapterFactory = Callable[[IntegrationRecord], POSAdapter]
 Clock = Callable[[], datetime]
-T = TypeVar("T")
 
 SYNC_TYPES = ("full", "incremental")
 #: Incremental syncs re-read this much before the last sync (DESIGN.md §4's overlap window).
@@ -252,24 +252,6 @@ class _PushQueue:
         self._tasks.clear()
 
 
-async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
-    """Run database work in a worker thread; if the caller is cancelled meanwhile, let the
-    transaction finish (threads cannot be interrupted) before the cancellation goes on, so
-    nothing runs on after the run has let go of its lock."""
-    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        while not task.done():
-            try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                continue
-            except Exception:  # the cancellation is what the caller hears about
-                break
-        raise
-
-
 class SyncManager:
     """Runs syncs of POS integrations against the store."""
 
@@ -314,14 +296,14 @@ class SyncManager:
         self, integration_id: uuid.UUID, sync_type: str, progress: ProgressCallback | None
     ) -> InventorySyncResult:
         with self._locks.hold(integration_id):
-            integration = await _in_thread(self._load_integration, integration_id)
+            integration = await in_thread(self._load_integration, integration_id)
             started = self._clock()
             run = _Run(uuid.uuid4(), integration, _strategy(integration.sync_settings), progress)
             failure: BaseException | None = None
             adapter: POSAdapter | None = None
             try:
                 # Off the loop: building a client reads the keyring and TLS settings.
-                adapter = await _in_thread(self._factory, integration)
+                adapter = await in_thread(self._factory, integration)
                 await self._run(adapter, run, sync_type)
             except asyncio.CancelledError as err:
                 failure = err
@@ -365,7 +347,7 @@ class SyncManager:
             since = run.integration.last_sync_at - OVERLAP
         await self._send_queued(adapter, run)
         if switches["syncInventory"]:
-            run.open_conflicts = await _in_thread(self._load_open_conflicts, run)
+            run.open_conflicts = await in_thread(self._load_open_conflicts, run)
             await self._sync_counts(adapter, run, since)
             if since is not None:
                 await self._sync_store_side(adapter, run, since)
@@ -375,12 +357,12 @@ class SyncManager:
             await self._sync_products(adapter, run, since)
 
     async def _send_queued(self, adapter: POSAdapter, run: _Run) -> None:
-        queued = await _in_thread(self._queued, run)
+        queued = await in_thread(self._queued, run)
         if not queued:
             return
         run.report("Sending queued changes", 0)
         outcomes = await adapter.push_adjustments([p.adjustment for p in queued])
-        await _in_thread(self._settle, run, queued, outcomes)
+        await in_thread(self._settle, run, queued, outcomes)
         run.counts["requeued"] += len(queued)
 
     async def _sync_counts(self, adapter: POSAdapter, run: _Run, since: datetime | None) -> None:
@@ -410,7 +392,7 @@ class SyncManager:
         counts = self._dedupe(run, page.items)
         if not counts:
             return
-        pushes = await _in_thread(self._apply_page, run, counts, items)
+        pushes = await in_thread(self._apply_page, run, counts, items)
         if pushes is None:  # unmapped items: read the catalog once to match them
             items = {}
             run.report("Reading the catalog to match new items")
@@ -418,7 +400,7 @@ class SyncManager:
                 run.errors.extend(item_page.skipped)
                 items.update((i.external_id, i) for i in item_page.items)
             pushing.items = items
-            pushes = await _in_thread(self._apply_page, run, counts, items)
+            pushes = await in_thread(self._apply_page, run, counts, items)
             assert pushes is not None
         run.report("Syncing counts")
         if pushes:
@@ -426,7 +408,7 @@ class SyncManager:
 
     async def _push_and_settle(self, adapter: POSAdapter, run: _Run, pushes: list[_Push]) -> None:
         outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
-        await _in_thread(self._settle, run, pushes, outcomes)
+        await in_thread(self._settle, run, pushes, outcomes)
 
     async def _sync_store_side(self, adapter: POSAdapter, run: _Run, since: datetime) -> None:
         """Incremental runs read only what the POS changed; the store's own changes since
@@ -435,16 +417,16 @@ class SyncManager:
         no change (if it did move, that move arrives with its next change and is pulled).
         Levels written since ``since`` are looked at; a push the POS refused earlier waits
         for the next full sync."""
-        counts = await _in_thread(self._store_moved, run, since)
+        counts = await in_thread(self._store_moved, run, since)
         for start in range(0, len(counts), STORE_SIDE_BATCH):
             chunk = self._dedupe(run, counts[start : start + STORE_SIDE_BATCH])
             if not chunk:
                 continue
-            pushes = await _in_thread(self._apply_page, run, chunk, {})
+            pushes = await in_thread(self._apply_page, run, chunk, {})
             run.report("Pushing store changes")
             if pushes:
                 outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
-                await _in_thread(self._settle, run, pushes, outcomes)
+                await in_thread(self._settle, run, pushes, outcomes)
 
     async def _sync_sales(self, adapter: POSAdapter, run: _Run) -> None:
         now = self._clock()
@@ -459,7 +441,7 @@ class SyncManager:
             for sale in page.items:
                 totals[(sale.external_item_id, sale.location_id, sale.day)] += sale.quantity
             run.report("Reading sales", len(totals))
-        await _in_thread(self._write_sales, run, totals)
+        await in_thread(self._write_sales, run, totals)
 
     async def _sync_products(self, adapter: POSAdapter, run: _Run, since: datetime | None) -> None:
         run.report("Reading product names and barcodes", 0)
@@ -468,7 +450,7 @@ class SyncManager:
             run.errors.extend(page.skipped)
             seen += len(page.items)
             if page.items:
-                await _in_thread(self._update_products, run, page.items)
+                await in_thread(self._update_products, run, page.items)
             run.report("Reading product names and barcodes", seen)
 
     @staticmethod
