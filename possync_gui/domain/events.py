@@ -16,4 +16,20 @@ class CatalogChanged:
     """Products or warehouses were added or edited."""
 
 
-Change = StockChanged | CatalogChanged
+@dataclass(frozen=True, slots=True)
+class AlertsChanged:
+    """Stock alerts were created, updated, resolved, dismissed or snoozed.
+
+    ``new_critical``: how many alerts became critical in this change (for a notification)."""
+
+    new_critical: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrdersChanged:
+    """Purchase orders were created or changed state."""
+
+    order_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+
+Change = StockChanged | CatalogChanged | AlertsChanged | PurchaseOrdersChanged

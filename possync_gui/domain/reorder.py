@@ -1,0 +1,214 @@
+"""The reorder maths of DESIGN.md §5: reorder point, urgency and suggested quantity.
+
+Pure functions over plain numbers, so the Stock Alert Generator, the bench's hand-written
+SQL and the property tests all judge a stock level by the same rules:
+
+- average daily sales = units sold in the window / window days (a ``Decimal``);
+- reorder point = ceil(average × lead time × multiplier) + safety stock (the product's
+  minimum stock), unless the product carries a manual reorder point;
+- ``available`` = on hand + on order (open purchase-order lines not yet received);
+- urgency: critical when on hand ≤ 0; high when on hand ≤ minimum stock or the days of
+  cover (available / average) are fewer than the lead time; medium when available ≤ the
+  reorder point; low when available ≤ reorder point × (1 + threshold); otherwise none;
+- suggested quantity: up to max stock (else the reorder quantity, else twice the reorder
+  point) minus available, rounded up to whole packs and to at least the minimum order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from possync_gui.domain.enums import UrgencyLevel
+from possync_gui.domain.errors import ReorderPointCalculationError
+
+DEFAULT_WINDOW_DAYS = 28
+DEFAULT_MULTIPLIER = Decimal("1.5")
+DEFAULT_THRESHOLD = Decimal("0.2")
+#: Lead time assumed when no supplier offers the product.
+DEFAULT_LEAD_TIME_DAYS = 7
+
+URGENCY_ORDER = {
+    UrgencyLevel.LOW: 0,
+    UrgencyLevel.MEDIUM: 1,
+    UrgencyLevel.HIGH: 2,
+    UrgencyLevel.CRITICAL: 3,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertParams:
+    """The configurable terms of one warehouse's alert maths."""
+
+    window_days: int = DEFAULT_WINDOW_DAYS
+    multiplier: Decimal = DEFAULT_MULTIPLIER
+    threshold: Decimal = DEFAULT_THRESHOLD
+
+
+@dataclass(frozen=True, slots=True)
+class StockFacts:
+    """What the store knows about one product in one warehouse."""
+
+    on_hand: int
+    on_order: int
+    minimum_stock: int
+    units_sold: int  # in the window
+    manual_reorder_point: int | None
+    reorder_quantity: int | None
+    max_stock: int | None
+    lead_time_days: int | None  # the preferred supplier's; None when no supplier
+    pack_size: int = 1
+    min_order_qty: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The verdict on one stock level and every term it came from (the explanation)."""
+
+    urgency: UrgencyLevel | None
+    average_daily_sales: Decimal
+    window_days: int
+    lead_time_days: int
+    lead_time_assumed: bool
+    multiplier: Decimal
+    safety_stock: int
+    on_hand: int
+    on_order: int
+    available: int
+    reorder_point: int
+    reorder_point_source: str  # "calculated" | "manual" | "minimum stock only"
+    threshold: Decimal
+    days_of_cover: Decimal | None
+    target_stock: int
+    target_source: str  # "max stock" | "reorder quantity" | "twice the reorder point"
+    raw_quantity: int
+    pack_size: int
+    min_order_qty: int
+    suggested_quantity: int
+    rounding: str
+
+    def explanation(self) -> dict[str, Any]:
+        """The terms as JSON-friendly values (Decimals as strings)."""
+        out: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            if isinstance(value, Decimal):
+                out[key] = str(value)
+            elif isinstance(value, UrgencyLevel):
+                out[key] = value.value
+            else:
+                out[key] = value
+        return out
+
+
+def average_daily_sales(units_sold: int, window_days: int) -> Decimal:
+    if window_days <= 0:
+        raise ValueError("the sales window must be at least one day")
+    return (Decimal(max(0, units_sold)) / Decimal(window_days)).quantize(Decimal("0.0001"))
+
+
+def reorder_point(average: Decimal, lead_time_days: int, multiplier: Decimal, safety: int) -> int:
+    """ceil(average × lead time × multiplier) + safety stock."""
+    raw = average * lead_time_days * multiplier
+    return int(raw.to_integral_value(rounding=ROUND_CEILING)) + max(0, safety)
+
+
+def round_to_packs(raw: int, pack_size: int, min_order_qty: int) -> tuple[int, str]:
+    """``raw`` rounded up to whole packs and to at least the minimum order (0 stays 0)."""
+    if raw <= 0:
+        return 0, "nothing to order: available already reaches the target"
+    pack = max(1, pack_size)
+    notes = []
+    qty = raw
+    if min_order_qty > qty:
+        qty = min_order_qty
+        notes.append(f"raised to the minimum order of {min_order_qty}")
+    packs = -(-qty // pack)
+    if packs * pack != qty:
+        notes.append(f"rounded up to {packs} pack(s) of {pack}")
+    qty = packs * pack
+    return qty, "; ".join(notes) or "no rounding needed"
+
+
+def assess(facts: StockFacts, params: AlertParams) -> Assessment:
+    """Judge one stock level. Raises :class:`ReorderPointCalculationError` when the product
+    has neither sales in the window nor a manual reorder point — unless its stock is at or
+    below its minimum, which is judged (critical/high) on the minimum alone and says so."""
+    average = average_daily_sales(facts.units_sold, params.window_days)
+    assumed = facts.lead_time_days is None
+    lead = DEFAULT_LEAD_TIME_DAYS if facts.lead_time_days is None else facts.lead_time_days
+    safety = max(0, facts.minimum_stock)
+    available = facts.on_hand + max(0, facts.on_order)
+    if facts.manual_reorder_point is not None:
+        rp, source = facts.manual_reorder_point, "manual"
+    elif average > 0:
+        rp, source = reorder_point(average, lead, params.multiplier, safety), "calculated"
+    elif facts.on_hand <= safety:
+        rp, source = safety, "minimum stock only"
+    else:
+        raise ReorderPointCalculationError(
+            "Failed to calculate average daily sales: no sales in the last "
+            f"{params.window_days} days and no manual reorder point"
+        )
+    cover = (Decimal(available) / average).quantize(Decimal("0.1")) if average > 0 else None
+    urgency = _urgency(facts, rp, available, cover, lead, params.threshold)
+    target, target_source = _target(facts, rp)
+    raw = max(0, target - available)
+    qty, rounding = round_to_packs(raw, facts.pack_size, facts.min_order_qty)
+    return Assessment(
+        urgency=urgency,
+        average_daily_sales=average,
+        window_days=params.window_days,
+        lead_time_days=lead,
+        lead_time_assumed=assumed,
+        multiplier=params.multiplier,
+        safety_stock=safety,
+        on_hand=facts.on_hand,
+        on_order=max(0, facts.on_order),
+        available=available,
+        reorder_point=rp,
+        reorder_point_source=source,
+        threshold=params.threshold,
+        days_of_cover=cover,
+        target_stock=target,
+        target_source=target_source,
+        raw_quantity=raw,
+        pack_size=max(1, facts.pack_size),
+        min_order_qty=max(0, facts.min_order_qty),
+        suggested_quantity=qty,
+        rounding=rounding,
+    )
+
+
+def _urgency(
+    facts: StockFacts,
+    rp: int,
+    available: int,
+    cover: Decimal | None,
+    lead: int,
+    threshold: Decimal,
+) -> UrgencyLevel | None:
+    if facts.on_hand <= 0:
+        return UrgencyLevel.CRITICAL
+    if facts.on_hand <= facts.minimum_stock or (cover is not None and cover < lead):
+        return UrgencyLevel.HIGH
+    if available <= rp:
+        return UrgencyLevel.MEDIUM
+    if available <= math.floor(Decimal(rp) * (1 + threshold)):
+        return UrgencyLevel.LOW
+    return None
+
+
+def _target(facts: StockFacts, rp: int) -> tuple[int, str]:
+    if facts.max_stock is not None and facts.max_stock > 0:
+        return facts.max_stock, "max stock"
+    if facts.reorder_quantity:
+        return rp + facts.reorder_quantity, "reorder point + reorder quantity"
+    return 2 * rp, "twice the reorder point"
+
+
+def more_urgent(a: UrgencyLevel | str | None, b: UrgencyLevel | str | None) -> bool:
+    """True when ``a`` is strictly more urgent than ``b`` (None is below low)."""
+    rank = {str(k): v for k, v in URGENCY_ORDER.items()}
+    return rank.get(str(a), -1) > rank.get(str(b), -1) if a is not None else False

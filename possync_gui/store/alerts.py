@@ -1,0 +1,507 @@
+"""Set-based reads and batched writes for the Stock Alert Generator.
+
+``candidate_rows`` is one query over every stock level that returns only the levels that
+may need an alert (a generous SQL pre-filter) and the levels that already have an open
+alert; the exact verdict is the domain's (``domain/reorder.py``), taken in Python on that
+much smaller set. Writes go in batches, one transaction each.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from possync_gui.domain.enums import AlertStatus, UrgencyLevel
+from possync_gui.domain.errors import NotFoundError, ValidationError
+from possync_gui.domain.purchasing import OPEN_ALERT_STATES, OPEN_PO_STATES, AlertQuery, AlertRecord
+from possync_gui.domain.reorder import DEFAULT_LEAD_TIME_DAYS
+from possync_gui.store import models as m
+from possync_gui.store.types import utcnow
+
+_OPEN_ALERTS = [s.value for s in OPEN_ALERT_STATES]
+_OPEN_POS = [s.value for s in OPEN_PO_STATES]
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One stock level the alert run must judge, with an open alert's state when it has one."""
+
+    product_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    sku: str
+    name: str
+    on_hand: int
+    minimum_stock: int
+    manual_reorder_point: int | None
+    reorder_quantity: int | None
+    max_stock: int | None
+    units_sold: int | None
+    supplier_id: uuid.UUID | None
+    lead_time_days: int | None
+    pack_size: int
+    min_order_qty: int
+    on_order: int
+    alert_id: uuid.UUID | None
+    alert_status: str | None
+    alert_urgency: str | None
+    snoozed_until: datetime | None
+    alert_created_at: datetime | None
+
+
+def sales_since(window_days: int, today: date) -> date:
+    return date.fromordinal(today.toordinal() - window_days + 1)
+
+
+def _preferred() -> Any:
+    """One preferred supplier mapping per product (the lowest id if data has two)."""
+    sp = m.SupplierProduct
+    ranked = (
+        select(
+            sp.product_id,
+            sp.supplier_id,
+            sp.lead_time_days,
+            sp.pack_size,
+            sp.min_order_qty,
+            func.row_number().over(partition_by=sp.product_id, order_by=sp.id).label("rn"),
+        )
+        .where(sp.is_preferred.is_(True))
+        .subquery()
+    )
+    return select(ranked).where(ranked.c.rn == 1).subquery("pref")
+
+
+def _on_order() -> Any:
+    line, po = m.PurchaseOrderLine, m.PurchaseOrder
+    return (
+        select(
+            line.product_id,
+            po.warehouse_id,
+            func.sum(line.quantity - line.received_quantity).label("qty"),
+        )
+        .join(po, po.id == line.purchase_order_id)
+        .where(po.status.in_(_OPEN_POS))
+        .group_by(line.product_id, po.warehouse_id)
+        .subquery("onord")
+    )
+
+
+def candidate_rows(
+    session: Session,
+    *,
+    since: date,
+    window_days: int,
+    max_multiplier: Decimal,
+    max_threshold: Decimal,
+    product_ids: Sequence[uuid.UUID] | None = None,
+    warehouse_id: uuid.UUID | None = None,
+    changed_since: datetime | None = None,
+) -> list[Candidate]:
+    """Stock levels that may need an alert, or that have an open one to update or resolve.
+
+    The pre-filter is looser than the rules (float maths, the largest multiplier and
+    threshold of any warehouse, one unit of slack), so it never drops a level the exact
+    rules would flag; products with neither sales nor a manual point come back too, so the
+    run can report them."""
+    sl, p = m.StockLevel, m.Product
+    sd = m.SalesDaily
+    sales = (
+        select(sd.product_id, sd.warehouse_id, func.sum(sd.quantity).label("sold"))
+        .where(sd.day >= since)
+        .group_by(sd.product_id, sd.warehouse_id)
+    )
+    if product_ids is not None:
+        sales = sales.where(sd.product_id.in_(product_ids))
+    sales_q = sales.subquery("sales")
+    pref = _preferred()
+    onord = _on_order()
+    alert = m.StockAlert
+    open_alert = (
+        select(
+            alert.id,
+            alert.product_id,
+            alert.warehouse_id,
+            alert.status,
+            alert.urgency_level,
+            alert.snoozed_until,
+            alert.created_at,
+        )
+        .where(alert.status.in_(_OPEN_ALERTS))
+        .subquery("oa")
+    )
+    on_order = func.coalesce(onord.c.qty, 0)
+    available = sl.on_hand + on_order
+    avg = cast(func.coalesce(sales_q.c.sold, 0), Float) / float(window_days)
+    lead = func.coalesce(pref.c.lead_time_days, DEFAULT_LEAD_TIME_DAYS)
+    mult = max(float(max_multiplier), 1.0)
+    loose_rp = func.coalesce(p.reorder_point, avg * lead * mult + 1 + p.minimum_stock)
+    prefilter = or_(
+        sl.on_hand <= p.minimum_stock,
+        sl.on_hand <= 0,
+        available <= loose_rp * (1.0 + float(max_threshold)) + 1,
+        and_(sales_q.c.sold.is_(None), p.reorder_point.is_(None)),
+        open_alert.c.id.is_not(None),
+    )
+    query = (
+        select(
+            sl.product_id,
+            sl.warehouse_id,
+            p.sku,
+            p.name,
+            sl.on_hand,
+            p.minimum_stock,
+            p.reorder_point,
+            p.reorder_quantity,
+            p.max_stock,
+            sales_q.c.sold,
+            pref.c.supplier_id,
+            pref.c.lead_time_days,
+            func.coalesce(pref.c.pack_size, 1),
+            func.coalesce(pref.c.min_order_qty, 0),
+            on_order,
+            open_alert.c.id,
+            open_alert.c.status,
+            open_alert.c.urgency_level,
+            open_alert.c.snoozed_until,
+            open_alert.c.created_at,
+        )
+        .join(p, p.id == sl.product_id)
+        .outerjoin(
+            sales_q,
+            and_(sales_q.c.product_id == sl.product_id, sales_q.c.warehouse_id == sl.warehouse_id),
+        )
+        .outerjoin(pref, pref.c.product_id == sl.product_id)
+        .outerjoin(
+            onord,
+            and_(onord.c.product_id == sl.product_id, onord.c.warehouse_id == sl.warehouse_id),
+        )
+        .outerjoin(
+            open_alert,
+            and_(
+                open_alert.c.product_id == sl.product_id,
+                open_alert.c.warehouse_id == sl.warehouse_id,
+            ),
+        )
+        .where(prefilter)
+    )
+    if product_ids is not None:
+        query = query.where(sl.product_id.in_(product_ids))
+    if warehouse_id is not None:
+        query = query.where(sl.warehouse_id == warehouse_id)
+    if changed_since is not None:
+        query = query.where(sl.updated_at >= changed_since)
+    return [Candidate(*row) for row in session.execute(query)]
+
+
+def count_levels(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(m.StockLevel)).scalar_one())
+
+
+def warehouse_codes(session: Session) -> dict[uuid.UUID, str]:
+    return dict(session.execute(select(m.Warehouse.id, m.Warehouse.code)).tuples().all())
+
+
+def supplier_names(session: Session) -> dict[uuid.UUID, tuple[str, str]]:
+    rows = session.execute(select(m.Supplier.id, m.Supplier.code, m.Supplier.name))
+    return {sid: (code, name) for sid, code, name in rows}
+
+
+def insert_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(m.StockAlert), rows)
+
+
+def update_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """``rows``: dicts with ``b_id`` and the columns to set (every row the same keys)."""
+    if not rows:
+        return
+    keys = [k for k in rows[0] if k != "b_id"]
+    stmt = (
+        update(m.StockAlert.__table__)  # type: ignore[arg-type]
+        .where(m.StockAlert.__table__.c.id == bindparam("b_id"))
+        .values({k: bindparam(k) for k in keys})
+    )
+    session.connection().execute(stmt, rows)
+
+
+# -- reads for the tab and the CLI -------------------------------------------------------
+def _record_query() -> Any:
+    a = m.StockAlert
+    return (
+        select(
+            a,
+            m.Warehouse.code,
+            m.Supplier.code,
+            m.Supplier.name,
+            m.PurchaseOrder.order_number,
+        )
+        .join(m.Warehouse, m.Warehouse.id == a.warehouse_id)
+        .outerjoin(m.Supplier, m.Supplier.id == a.preferred_supplier_id)
+        .outerjoin(m.PurchaseOrder, m.PurchaseOrder.id == a.purchase_order_id)
+    )
+
+
+def to_record(
+    a: m.StockAlert, wh: str, sup_code: str | None, sup_name: str | None, po: str | None
+) -> AlertRecord:
+    return AlertRecord(
+        id=a.id,
+        product_id=a.product_id,
+        product_code=a.product_code,
+        product_name=a.product_name,
+        warehouse_id=a.warehouse_id,
+        warehouse_code=wh,
+        current_stock=a.current_stock,
+        minimum_stock=a.minimum_stock,
+        reorder_point=a.reorder_point,
+        reorder_quantity=a.reorder_quantity,
+        on_order=a.on_order,
+        urgency_level=UrgencyLevel(a.urgency_level),
+        status=AlertStatus(a.status),
+        preferred_supplier_id=a.preferred_supplier_id,
+        supplier_code=sup_code,
+        supplier_name=sup_name,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
+        details=dict(a.details or {}),
+        dismissed_reason=a.dismissed_reason,
+        snoozed_until=a.snoozed_until,
+        resolved_at=a.resolved_at,
+        purchase_order_id=a.purchase_order_id,
+        purchase_order_number=po,
+    )
+
+
+_URGENCY_RANK = case(
+    (m.StockAlert.urgency_level == "critical", 0),
+    (m.StockAlert.urgency_level == "high", 1),
+    (m.StockAlert.urgency_level == "medium", 2),
+    else_=3,
+)
+
+
+def list_alerts(session: Session, query: AlertQuery) -> list[AlertRecord]:
+    a = m.StockAlert
+    stmt = _record_query()
+    if query.statuses:
+        stmt = stmt.where(a.status.in_([str(s) for s in query.statuses]))
+    if query.urgency is not None:
+        stmt = stmt.where(a.urgency_level == str(query.urgency))
+    if query.warehouse_id is not None:
+        stmt = stmt.where(a.warehouse_id == query.warehouse_id)
+    if query.supplier_id is not None:
+        stmt = stmt.where(a.preferred_supplier_id == query.supplier_id)
+    if query.product_id is not None:
+        stmt = stmt.where(a.product_id == query.product_id)
+    text = query.search.strip()
+    if text:
+        like = f"%{text.lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(a.product_code).like(like), func.lower(a.product_name).like(like))
+        )
+    stmt = stmt.order_by(_URGENCY_RANK, a.product_code, a.id)
+    if query.limit:
+        stmt = stmt.limit(query.limit)
+    return [to_record(*row) for row in session.execute(stmt)]
+
+
+def get_alerts(session: Session, ids: Iterable[uuid.UUID]) -> list[AlertRecord]:
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = session.execute(_record_query().where(m.StockAlert.id.in_(wanted)))
+    return [to_record(*row) for row in rows]
+
+
+def alert_counts(session: Session) -> dict[UrgencyLevel, int]:
+    rows = session.execute(
+        select(m.StockAlert.urgency_level, func.count())
+        .where(m.StockAlert.status == AlertStatus.ACTIVE.value)
+        .group_by(m.StockAlert.urgency_level)
+    )
+    counts = dict.fromkeys(UrgencyLevel, 0)
+    for urgency, n in rows:
+        counts[UrgencyLevel(urgency)] = int(n)
+    return counts
+
+
+def load_alert(session: Session, alert_id: uuid.UUID) -> m.StockAlert:
+    alert = session.get(m.StockAlert, alert_id, with_for_update=True)
+    if alert is None:
+        raise NotFoundError(f"No stock alert {alert_id}")
+    return alert
+
+
+def set_alert_state(
+    session: Session,
+    alert_id: uuid.UUID,
+    *,
+    allowed: Sequence[AlertStatus],
+    status: AlertStatus,
+    reason: str | None = None,
+    snoozed_until: datetime | None = None,
+) -> None:
+    alert = load_alert(session, alert_id)
+    if alert.status not in [s.value for s in allowed]:
+        raise ValidationError(
+            f"The alert for {alert.product_code} is {alert.status.replace('_', ' ')}; "
+            f"it cannot become {status.value}."
+        )
+    alert.status = status.value
+    alert.dismissed_reason = reason if status == AlertStatus.DISMISSED else None
+    alert.snoozed_until = snoozed_until if status == AlertStatus.SNOOZED else None
+    alert.updated_at = utcnow()
+
+
+# -- the targeted path: levels fresh, demand terms from the caller's cache ----------------
+@dataclass(slots=True)
+class LevelRow:
+    product_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    sku: str
+    name: str
+    on_hand: int
+    minimum_stock: int
+    manual_reorder_point: int | None
+    reorder_quantity: int | None
+    max_stock: int | None
+    on_order: int
+    alert_id: uuid.UUID | None
+    alert_status: str | None
+    alert_urgency: str | None
+    snoozed_until: datetime | None
+    alert_created_at: datetime | None
+
+
+def level_rows(
+    session: Session,
+    *,
+    product_ids: Sequence[uuid.UUID] | None = None,
+    warehouse_id: uuid.UUID | None = None,
+    changed_since: datetime | None = None,
+) -> list[LevelRow]:
+    """Stock levels of the targets with their product's settings, stock on order and open
+    alert (no demand terms: the generator keeps those cached)."""
+    sl, p, alert = m.StockLevel, m.Product, m.StockAlert
+    onord = _on_order()
+    open_alert = (
+        select(
+            alert.id,
+            alert.product_id,
+            alert.warehouse_id,
+            alert.status,
+            alert.urgency_level,
+            alert.snoozed_until,
+            alert.created_at,
+        )
+        .where(alert.status.in_(_OPEN_ALERTS))
+        .subquery("oa")
+    )
+    query = (
+        select(
+            sl.product_id,
+            sl.warehouse_id,
+            p.sku,
+            p.name,
+            sl.on_hand,
+            p.minimum_stock,
+            p.reorder_point,
+            p.reorder_quantity,
+            p.max_stock,
+            func.coalesce(onord.c.qty, 0),
+            open_alert.c.id,
+            open_alert.c.status,
+            open_alert.c.urgency_level,
+            open_alert.c.snoozed_until,
+            open_alert.c.created_at,
+        )
+        .join(p, p.id == sl.product_id)
+        .outerjoin(
+            onord,
+            and_(onord.c.product_id == sl.product_id, onord.c.warehouse_id == sl.warehouse_id),
+        )
+        .outerjoin(
+            open_alert,
+            and_(
+                open_alert.c.product_id == sl.product_id,
+                open_alert.c.warehouse_id == sl.warehouse_id,
+            ),
+        )
+    )
+    if product_ids is not None:
+        query = query.where(sl.product_id.in_(list(product_ids)))
+    if warehouse_id is not None:
+        query = query.where(sl.warehouse_id == warehouse_id)
+    if changed_since is not None:
+        query = query.where(sl.updated_at >= changed_since)
+    return [LevelRow(*row) for row in session.execute(query)]
+
+
+def units_sold(
+    session: Session, product_ids: Sequence[uuid.UUID], since: date
+) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+    """Units sold since ``since`` per (product, warehouse) for the given products."""
+    sd = m.SalesDaily
+    out: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+    ids = list(product_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(sd.product_id, sd.warehouse_id, func.sum(sd.quantity))
+            .where(sd.product_id.in_(ids[start : start + 500]), sd.day >= since)
+            .group_by(sd.product_id, sd.warehouse_id)
+        )
+        for pid, wid, qty in rows:
+            out[(pid, wid)] = int(qty or 0)
+    return out
+
+
+SupplierTerms = tuple[uuid.UUID, int, int, int]  # supplier, lead time, pack size, MOQ
+
+
+def preferred_terms(
+    session: Session, product_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, SupplierTerms]:
+    sp = m.SupplierProduct
+    out: dict[uuid.UUID, SupplierTerms] = {}
+    ids = list(product_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(sp.product_id, sp.supplier_id, sp.lead_time_days, sp.pack_size, sp.min_order_qty)
+            .where(sp.product_id.in_(ids[start : start + 500]), sp.is_preferred.is_(True))
+            .order_by(sp.id.desc())  # the lowest id wins, as in the full run
+        )
+        for pid, sid, lead, pack, moq in rows:
+            out[pid] = (sid, int(lead), int(pack), int(moq))
+    return out
+
+
+def integration_settings(session: Session) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(configuration, sync settings) of every active integration."""
+    rows = session.execute(
+        select(m.POSIntegration.configuration, m.POSIntegration.sync_settings).where(
+            m.POSIntegration.status == "active"
+        )
+    )
+    return [(dict(c or {}), dict(s or {})) for c, s in rows]
+
+
+def app_setting(session: Session, key: str) -> dict[str, Any]:
+    row = session.get(m.AppSetting, key)
+    return dict(row.value) if row is not None else {}
