@@ -17,7 +17,7 @@ SQL and the property tests all judge a stock level by the same rules:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -91,15 +91,28 @@ class Assessment:
 
     def explanation(self) -> dict[str, Any]:
         """The terms as JSON-friendly values (Decimals as strings)."""
-        out: dict[str, Any] = {}
-        for key, value in asdict(self).items():
-            if isinstance(value, Decimal):
-                out[key] = str(value)
-            elif isinstance(value, UrgencyLevel):
-                out[key] = value.value
-            else:
-                out[key] = value
-        return out
+        return {
+            "average_daily_sales": str(self.average_daily_sales),
+            "window_days": self.window_days,
+            "lead_time_days": self.lead_time_days,
+            "lead_time_assumed": self.lead_time_assumed,
+            "multiplier": str(self.multiplier),
+            "safety_stock": self.safety_stock,
+            "on_hand": self.on_hand,
+            "on_order": self.on_order,
+            "available": self.available,
+            "reorder_point": self.reorder_point,
+            "reorder_point_source": self.reorder_point_source,
+            "threshold": str(self.threshold),
+            "days_of_cover": None if self.days_of_cover is None else str(self.days_of_cover),
+            "target_stock": self.target_stock,
+            "target_source": self.target_source,
+            "raw_quantity": self.raw_quantity,
+            "pack_size": self.pack_size,
+            "min_order_qty": self.min_order_qty,
+            "suggested_quantity": self.suggested_quantity,
+            "rounding": self.rounding,
+        }
 
 
 def average_daily_sales(units_sold: int, window_days: int) -> Decimal:

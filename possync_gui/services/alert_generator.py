@@ -67,6 +67,7 @@ class _Row:
     snoozed_until: datetime | None
     alert_urgency: str | None = None
     alert_created_at: datetime | None = None
+    signature: tuple[Any, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -243,6 +244,7 @@ class AlertGenerator:
                     lv.snoozed_until,
                     lv.alert_urgency,
                     lv.alert_created_at,
+                    lv.alert_signature,
                 )
             )
         outcome = self._judge_and_write(rows, base, per, names, None, stop)
@@ -478,7 +480,16 @@ class _Batch:
         else:
             alert_id = row.alert_id
             created = row.alert_created_at or self.now
-            self.updates.append({"b_id": alert_id, **values})
+            same = (
+                urgency.value,
+                facts.on_hand,
+                verdict.reorder_point,
+                verdict.suggested_quantity,
+                verdict.on_order,
+                row.supplier_id,
+            ) == row.signature and status == row.alert_status
+            if not same:  # an unchanged alert is left alone (and keeps its updated_at)
+                self.updates.append({"b_id": alert_id, **values})
         self.records.append(self._record(alert_id, row, verdict, values, created))
 
     def _record(
@@ -562,6 +573,7 @@ def _from_candidate(c: q.Candidate) -> _Row:
         c.snoozed_until,
         c.alert_urgency,
         c.alert_created_at,
+        c.alert_signature,
     )
 
 

@@ -64,6 +64,23 @@ class Candidate:
     alert_urgency: str | None
     snoozed_until: datetime | None
     alert_created_at: datetime | None
+    #: What the open alert says now: (on hand, reorder point, suggested qty, on order, supplier)
+    alert_stock: int | None = None
+    alert_reorder_point: int | None = None
+    alert_quantity: int | None = None
+    alert_on_order: int | None = None
+    alert_supplier: uuid.UUID | None = None
+
+    @property
+    def alert_signature(self) -> tuple[Any, ...]:
+        return (
+            self.alert_urgency,
+            self.alert_stock,
+            self.alert_reorder_point,
+            self.alert_quantity,
+            self.alert_on_order,
+            self.alert_supplier,
+        )
 
 
 def sales_since(window_days: int, today: date) -> date:
@@ -142,6 +159,11 @@ def candidate_rows(
             alert.urgency_level,
             alert.snoozed_until,
             alert.created_at,
+            alert.current_stock,
+            alert.reorder_point,
+            alert.reorder_quantity,
+            alert.on_order,
+            alert.preferred_supplier_id,
         )
         .where(alert.status.in_(_OPEN_ALERTS))
         .subquery("oa")
@@ -181,6 +203,11 @@ def candidate_rows(
             open_alert.c.urgency_level,
             open_alert.c.snoozed_until,
             open_alert.c.created_at,
+            open_alert.c.current_stock,
+            open_alert.c.reorder_point,
+            open_alert.c.reorder_quantity,
+            open_alert.c.on_order,
+            open_alert.c.preferred_supplier_id,
         )
         .join(p, p.id == sl.product_id)
         .outerjoin(
@@ -215,7 +242,7 @@ def count_levels(session: Session) -> int:
 
 
 def warehouse_codes(session: Session) -> dict[uuid.UUID, str]:
-    return dict(session.execute(select(m.Warehouse.id, m.Warehouse.code)).tuples().all())
+    return {wid: code for wid, code in session.execute(select(m.Warehouse.id, m.Warehouse.code))}
 
 
 def supplier_names(session: Session) -> dict[uuid.UUID, tuple[str, str]]:
@@ -225,7 +252,7 @@ def supplier_names(session: Session) -> dict[uuid.UUID, tuple[str, str]]:
 
 def insert_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(m.StockAlert), rows)
+        session.connection().execute(insert(m.StockAlert.__table__), rows)  # type: ignore[arg-type]
 
 
 def update_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -388,6 +415,23 @@ class LevelRow:
     alert_urgency: str | None
     snoozed_until: datetime | None
     alert_created_at: datetime | None
+    #: What the open alert says now: (on hand, reorder point, suggested qty, on order, supplier)
+    alert_stock: int | None = None
+    alert_reorder_point: int | None = None
+    alert_quantity: int | None = None
+    alert_on_order: int | None = None
+    alert_supplier: uuid.UUID | None = None
+
+    @property
+    def alert_signature(self) -> tuple[Any, ...]:
+        return (
+            self.alert_urgency,
+            self.alert_stock,
+            self.alert_reorder_point,
+            self.alert_quantity,
+            self.alert_on_order,
+            self.alert_supplier,
+        )
 
 
 def level_rows(
@@ -410,6 +454,11 @@ def level_rows(
             alert.urgency_level,
             alert.snoozed_until,
             alert.created_at,
+            alert.current_stock,
+            alert.reorder_point,
+            alert.reorder_quantity,
+            alert.on_order,
+            alert.preferred_supplier_id,
         )
         .where(alert.status.in_(_OPEN_ALERTS))
         .subquery("oa")
@@ -431,6 +480,11 @@ def level_rows(
             open_alert.c.urgency_level,
             open_alert.c.snoozed_until,
             open_alert.c.created_at,
+            open_alert.c.current_stock,
+            open_alert.c.reorder_point,
+            open_alert.c.reorder_quantity,
+            open_alert.c.on_order,
+            open_alert.c.preferred_supplier_id,
         )
         .join(p, p.id == sl.product_id)
         .outerjoin(
