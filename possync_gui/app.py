@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -21,6 +22,8 @@ log = logging.getLogger("possync")
 
 #: How long --smoke and --screenshot wait for the Inventory tab's first rows.
 READY_TIMEOUT_S = 120.0
+#: How often the whole store's stock is judged for alerts while the app is open.
+ALERT_CHECK_S = 15 * 60
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -89,14 +92,16 @@ async def run(args: argparse.Namespace) -> int:
     try:
         log.info("init: database")
         db = await asyncio.to_thread(open_database, url)
-        if not args.no_demo:
-            await _seed_if_empty(db, headless)
+        seeded = False if args.no_demo else await _seed_if_empty(db, headless)
     except PossyncError as err:
         return _fatal(str(err), headless)
     log.info("init: services and facade")
     facade = InventorySyncService(db)
     if args.debug:
         facade.enable_debug_mode(True)
+    if seeded:  # the demo store opens with its stock alerts already judged
+        log.info("init: judging the demo store's stock")
+        await _stock_check(facade)
     log.info("init: window")
     window = MainWindow(facade, operator)
     if not window.select_tab(args.tab):
@@ -108,17 +113,50 @@ async def run(args: argparse.Namespace) -> int:
     window.show()
     tune_gc()
     scheduler = None if headless else facade.make_scheduler()
+    alert_timer: asyncio.Task[None] | None = None
     try:
         if headless:
             return await _headless(window, args)
         assert scheduler is not None
         scheduler.start()
+        alert_timer = asyncio.ensure_future(_alert_timer(facade, first_after=0 if seeded else 60))
         await closed.wait()
         return 0
     finally:
+        if alert_timer is not None:
+            alert_timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await alert_timer
         if scheduler is not None:
             await scheduler.stop()
         db.dispose()
+
+
+async def _stock_check(facade: Any) -> None:
+    from possync_gui.domain.errors import PossyncError  # noqa: PLC0415
+
+    try:
+        report = await facade.run_stock_check()
+    except PossyncError as err:
+        log.warning("stock check failed: %s", err)
+    else:
+        log.info(
+            "stock check: %d levels, %d alerts new, %d updated, %d resolved in %.1f s",
+            report.levels_checked,
+            report.created,
+            report.updated,
+            report.resolved,
+            report.seconds,
+        )
+
+
+async def _alert_timer(facade: Any, *, first_after: float) -> None:
+    """The full stock check while the app is open (DESIGN.md §5): a minute after start,
+    then every ``ALERT_CHECK_S``; syncs and deliveries judge what they move meanwhile."""
+    await asyncio.sleep(first_after or ALERT_CHECK_S)
+    while True:
+        await _stock_check(facade)
+        await asyncio.sleep(ALERT_CHECK_S)
 
 
 async def _headless(window: Any, args: argparse.Namespace) -> int:
@@ -148,8 +186,9 @@ async def _headless(window: Any, args: argparse.Namespace) -> int:
     return 0 if presenter.total > 0 or args.no_demo else 1
 
 
-async def _seed_if_empty(db: Any, headless: bool) -> None:
-    """First start: fill an empty database with the demo store, showing progress."""
+async def _seed_if_empty(db: Any, headless: bool) -> bool:
+    """First start: fill an empty database with the demo store, showing progress (True
+    when it did)."""
     from PySide6.QtCore import Qt  # noqa: PLC0415
     from PySide6.QtWidgets import QProgressDialog  # noqa: PLC0415
 
@@ -160,7 +199,7 @@ async def _seed_if_empty(db: Any, headless: bool) -> None:
             return is_empty(session)
 
     if not await asyncio.to_thread(empty):
-        return
+        return False
     log.info("init: seeding the demo store")
     dialog = QProgressDialog("Creating the demo store…", "Cancel", 0, 100)
     dialog.setWindowTitle("possync — first start")
@@ -179,6 +218,7 @@ async def _seed_if_empty(db: Any, headless: bool) -> None:
     finally:
         dialog.close()
         dialog.deleteLater()
+    return True
 
 
 def _show_progress(dialog: Any, phase: str, pct: int) -> None:
