@@ -8,6 +8,8 @@ from typing import Any
 
 from possync_gui import __version__
 from possync_gui.cli import commands as c
+from possync_gui.cli.purchasing import add_purchasing_commands
+from possync_gui.cli.suppliers import add_suppliers_commands
 from possync_gui.domain.enums import MANUAL_REASONS, StockStatus
 from possync_gui.store.database import ENV_DB_URL, default_sqlite_path
 
@@ -181,4 +183,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warehouses(commands)
     _add_integrations_and_sync(commands)
     _add_health_and_sync_log(commands)
+    add_suppliers_commands(commands)
+    add_purchasing_commands(commands)
     return parser

@@ -14,12 +14,32 @@ import os
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from possync_gui.domain.enums import IntegrationStatus, MovementReason
-from possync_gui.domain.errors import PossyncError, SyncInProgressError
-from possync_gui.domain.events import CatalogChanged, Change, StockChanged
+from possync_gui.domain.enums import IntegrationStatus, MovementReason, UrgencyLevel
+from possync_gui.domain.errors import (
+    NotFoundError,
+    PossyncError,
+    SyncInProgressError,
+    ValidationError,
+)
+from possync_gui.domain.events import (
+    AlertsChanged,
+    CatalogChanged,
+    Change,
+    PurchaseOrdersChanged,
+    StockChanged,
+)
+from possync_gui.domain.purchasing import (
+    AlertQuery,
+    AlertRecord,
+    AlertRunReport,
+    POCreationReport,
+    PurchaseOrderQuery,
+    PurchaseOrderRecord,
+)
 from possync_gui.domain.records import (
     InventoryQuery,
     ListRow,
@@ -28,14 +48,25 @@ from possync_gui.domain.records import (
     StockRow,
     Warehouse,
 )
+from possync_gui.domain.suppliers import (
+    DEFAULT_LEAD_TIME_DAYS,
+    MappingImportReport,
+    SupplierProductRecord,
+    SupplierRecord,
+    UnassignedProduct,
+)
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.services import integrations
+from possync_gui.services.alert_generator import AlertGenerator
 from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult, adapter_factory
 from possync_gui.services.integrations import IntegrationInfo, LocationChoice, SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult, InventoryService
 from possync_gui.services.listings import ListingService
 from possync_gui.services.monitor import HealthReport, IntegrationMonitor, SyncScheduler
 from possync_gui.services.pos_catalog import CatalogProgress, PosCatalogReport, import_pos_catalog
+from possync_gui.services.purchase_orders import PurchaseOrderManager
+from possync_gui.services.settings import load_settings
+from possync_gui.services.suppliers import UNASSIGNED_LIMIT, SupplierService
 from possync_gui.services.sync_manager import ProgressCallback, SyncManager
 from possync_gui.store.catalog import ImportReport
 from possync_gui.store.database import Database
@@ -57,6 +88,10 @@ class InventorySyncService:
         demo_pos: DemoPOSService | None = None,
         sync_manager: SyncManager | None = None,
         monitor: IntegrationMonitor | None = None,
+        suppliers: SupplierService | None = None,
+        alerts: AlertGenerator | None = None,
+        purchase_orders: PurchaseOrderManager | None = None,
+        approval_threshold: Decimal | None = None,
     ) -> None:
         self._db = db
         self.inventory = inventory or InventoryService(db)
@@ -67,6 +102,13 @@ class InventorySyncService:
         )
         self.monitor = monitor or IntegrationMonitor(
             db, adapter_factory(db, integrations.make_adapter)
+        )
+        self.suppliers = suppliers or SupplierService(db)
+        self.alerts = alerts or AlertGenerator(db)
+        if approval_threshold is None:
+            approval_threshold = load_settings().approval_threshold
+        self.purchase_orders = purchase_orders or PurchaseOrderManager(
+            db, approval_threshold=approval_threshold
         )
         self._listeners: list[Listener] = []
         self.debug = os.environ.get("POS_SYNC_DEBUG", "").lower() in ("1", "true", "yes")
@@ -82,6 +124,11 @@ class InventorySyncService:
         self._listeners.append(listener)
 
     def _emit(self, change: Change) -> None:
+        # A sale, a delivery or an edit changes what the alert maths cached.
+        if isinstance(change, StockChanged):
+            self.alerts.forget(change.product_ids or None)
+        elif isinstance(change, CatalogChanged):
+            self.alerts.forget(None, suppliers=True, settings=True)
         for listener in list(self._listeners):
             listener(change)
 
@@ -128,6 +175,7 @@ class InventorySyncService:
             product_ref, warehouse_ref, delta, reason, actor, note
         )
         self._emit(StockChanged(frozenset({result.product.id})))
+        await self._reevaluate(product_ids=[result.product.id])
         return result
 
     async def import_catalog(
@@ -167,6 +215,7 @@ class InventorySyncService:
             )
         if changed:
             self._emit(StockChanged(changed))
+            await self._reevaluate(product_ids=sorted(changed))
         return dataclasses.replace(tick, product_ids=changed)
 
     # -- POS integrations and sync ----------------------------------------------------------
@@ -257,7 +306,7 @@ class InventorySyncService:
     ) -> InventorySyncResult:
         started = datetime.now(UTC)
         try:
-            return await self.sync_manager.sync(target.id, sync_type, progress=progress)
+            result = await self.sync_manager.sync(target.id, sync_type, progress=progress)
         except SyncInProgressError:
             raise
         except PossyncError as err:  # the sync manager has logged the failed run
@@ -272,6 +321,37 @@ class InventorySyncService:
                 products_updated=0,
                 errors=(str(err),),
             )
+        return await self._after_sync(target, result)
+
+    async def _after_sync(
+        self, target: IntegrationInfo, result: InventorySyncResult
+    ) -> InventorySyncResult:
+        """Judge the stock the sync moved (DESIGN.md §5) and, when the integration says so,
+        turn the alerts into purchase orders; the counts go into the result."""
+        if result.status == SyncStatus.FAILED:
+            return result
+        self.alerts.forget(None)  # the sync may have pulled sales
+        report = await self._reevaluate(changed_since=result.started_at)
+        if report is None:
+            return result
+        created = 0
+        if target.sync_settings.get("autoCreatePurchaseOrders"):
+            active = [a.id for a in report.alerts if a.status == "active"]
+            if active:
+                try:
+                    orders = await self.purchase_orders.create_from_alerts(
+                        active, f"auto ({target.name})", trigger="automatic"
+                    )
+                except PossyncError as err:
+                    log.warning("Automatic purchase orders after %s failed: %s", target.name, err)
+                else:
+                    created = len(orders.orders)
+                    if created:
+                        self._emit(PurchaseOrdersChanged(frozenset(o.id for o in orders.orders)))
+                        self._emit(AlertsChanged())
+        return dataclasses.replace(
+            result, stock_alerts_generated=report.created, purchase_orders_created=created
+        )
 
     async def check_integration_health(self, ref: str | uuid.UUID) -> HealthReport:
         """Ping one integration's POS (UUID or external key), store and return its health."""
@@ -293,9 +373,268 @@ class InventorySyncService:
         # it sells, so the scheduler leaves it alone rather than sync it twice.
         return SyncScheduler(self._db, run_sync)
 
+    # -- stock alerts (DESIGN.md §5) ----------------------------------------------------------
+    async def monitor_inventory_levels(self) -> list[AlertRecord]:
+        """Judge every stock level and return the open alerts the run created or updated."""
+        return (await self.run_stock_check()).alerts
+
+    async def run_stock_check(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> AlertRunReport:
+        """``monitor_inventory_levels`` with its report (created, updated, resolved, the
+        products it could not judge); cancelling stops it between batches."""
+        try:
+            report = await self.alerts.monitor_inventory_levels(progress)
+        finally:
+            self._emit(AlertsChanged())
+        if report.new_critical:
+            self._emit(AlertsChanged(new_critical=report.new_critical))
+        return report
+
+    async def generate_stock_alerts(
+        self,
+        product_id: str | uuid.UUID | None = None,
+        urgency_level: UrgencyLevel | str | None = None,
+        warehouse_id: str | uuid.UUID | None = None,
+    ) -> list[AlertRecord]:
+        """Judge the stock of one product and/or one warehouse (UUID, SKU, warehouse code)
+        and return its open alerts, of one urgency when ``urgency_level`` is given."""
+        urgency = None if urgency_level is None else UrgencyLevel(str(urgency_level))
+        product = None
+        if product_id is not None:
+            found = await self.inventory.find_product(str(product_id))
+            if found is None:
+                raise NotFoundError(f"No product {product_id!r} (give its SKU or id)")
+            product = found.id
+        warehouse = None
+        if warehouse_id is not None:
+            warehouse = (await self._warehouse(str(warehouse_id))).id
+        report = await self.alerts.generate(
+            None if product is None else [product], warehouse_id=warehouse
+        )
+        self._emit(AlertsChanged(new_critical=report.new_critical))
+        return [a for a in report.alerts if urgency is None or a.urgency_level == urgency]
+
+    async def _warehouse(self, ref: str) -> Warehouse:
+        for wh in await self.inventory.list_warehouses():
+            if ref in (str(wh.id), wh.code) or ref.casefold() == wh.code.casefold():
+                return wh
+        raise NotFoundError(f"No warehouse {ref!r} (give its code or id)")
+
+    async def _reevaluate(
+        self,
+        product_ids: list[uuid.UUID] | None = None,
+        changed_since: datetime | None = None,
+    ) -> AlertRunReport | None:
+        """Judge what just moved; a failure here is logged, never the caller's failure."""
+        try:
+            report = await self.alerts.generate(product_ids, changed_since=changed_since)
+        except PossyncError as err:
+            log.warning("Stock alerts could not be updated: %s", err)
+            return None
+        if report.created or report.updated or report.resolved:
+            self._emit(AlertsChanged(new_critical=report.new_critical))
+        return report
+
+    async def list_alerts(self, query: AlertQuery | None = None) -> list[AlertRecord]:
+        return await self.alerts.list_alerts(query or AlertQuery())
+
+    async def alert_counts(self) -> dict[UrgencyLevel, int]:
+        """Active alerts per urgency (snoozed, dismissed and ordered ones not counted)."""
+        return await self.alerts.alert_counts()
+
+    async def dismiss_alert(self, alert_id: uuid.UUID, reason: str, actor: str) -> AlertRecord:
+        record = await self.alerts.dismiss(alert_id, reason, actor)
+        self._emit(AlertsChanged())
+        return record
+
+    async def snooze_alert(self, alert_id: uuid.UUID, until: datetime, actor: str) -> AlertRecord:
+        record = await self.alerts.snooze(alert_id, until, actor)
+        self._emit(AlertsChanged())
+        return record
+
+    async def reactivate_alert(self, alert_id: uuid.UUID, actor: str) -> AlertRecord:
+        record = await self.alerts.reactivate(alert_id, actor)
+        self._emit(AlertsChanged())
+        return record
+
+    # -- purchase orders (DESIGN.md §6) --------------------------------------------------------
+    @property
+    def approval_threshold(self) -> Decimal:
+        return self.purchase_orders.approval_threshold
+
+    async def process_stock_alerts(
+        self, alert_ids: list[uuid.UUID] | list[str], *, actor: str | None = None
+    ) -> list[PurchaseOrderRecord]:
+        """The seed's ``processStockAlerts``: the purchase orders made from these alerts
+        (items that cannot be ordered are logged; ``create_purchase_orders`` returns them)."""
+        report = await self.create_purchase_orders(alert_ids, actor or "possync")
+        for problem in report.problems:
+            log.warning("%s", problem.message)
+        return report.orders
+
+    async def create_purchase_orders(
+        self, alert_ids: list[uuid.UUID] | list[str], actor: str, trigger: str = "manual"
+    ) -> POCreationReport:
+        ids = [a if isinstance(a, uuid.UUID) else _uuid(a, "alert") for a in alert_ids]
+        report = await self.purchase_orders.create_from_alerts(ids, actor, trigger)
+        if report.orders:
+            self._emit(PurchaseOrdersChanged(frozenset(o.id for o in report.orders)))
+            self._emit(AlertsChanged())
+        return report
+
+    async def list_purchase_orders(
+        self, query: PurchaseOrderQuery | None = None
+    ) -> list[PurchaseOrderRecord]:
+        return await self.purchase_orders.list_orders(query or PurchaseOrderQuery())
+
+    async def get_purchase_order(self, ref: str | uuid.UUID) -> PurchaseOrderRecord:
+        """One purchase order with its lines, by UUID or order number."""
+        return await self.purchase_orders.get(ref)
+
+    async def approve_purchase_order(self, ref: str | uuid.UUID, actor: str) -> PurchaseOrderRecord:
+        return self._po_changed(await self.purchase_orders.approve(ref, actor))
+
+    async def reject_purchase_order(
+        self, ref: str | uuid.UUID, actor: str, reason: str
+    ) -> PurchaseOrderRecord:
+        record = self._po_changed(await self.purchase_orders.reject(ref, actor, reason))
+        self._emit(AlertsChanged())
+        return record
+
+    async def send_purchase_order(self, ref: str | uuid.UUID, actor: str) -> PurchaseOrderRecord:
+        return self._po_changed(await self.purchase_orders.send(ref, actor))
+
+    async def cancel_purchase_order(
+        self, ref: str | uuid.UUID, actor: str, reason: str | None = None
+    ) -> PurchaseOrderRecord:
+        record = self._po_changed(await self.purchase_orders.cancel(ref, actor, reason))
+        self._emit(AlertsChanged())
+        return record
+
+    async def export_purchase_order(
+        self, ref: str | uuid.UUID, path: Path, fmt: str = "pdf"
+    ) -> Path:
+        """Write the supplier's copy of an order as PDF or CSV."""
+        return await self.purchase_orders.export(ref, path, fmt)
+
+    def _po_changed(self, record: PurchaseOrderRecord) -> PurchaseOrderRecord:
+        self._emit(PurchaseOrdersChanged(frozenset({record.id})))
+        return record
+
+    # -- suppliers -------------------------------------------------------------------------
+    # Every change emits CatalogChanged: alerts and purchase orders read the preferred
+    # supplier and its terms, so their caches drop.
+    async def list_suppliers(self, search: str = "") -> list[SupplierRecord]:
+        """Suppliers by code, each with its count of mapped and of preferred products."""
+        return await self.suppliers.list_suppliers(search)
+
+    async def get_supplier(self, ref: str | uuid.UUID) -> SupplierRecord:
+        """One supplier by UUID or code."""
+        return await self.suppliers.get_supplier(ref)
+
+    async def add_supplier(
+        self,
+        code: str,
+        name: str,
+        email: str | None = None,
+        phone: str | None = None,
+        currency: str = "USD",
+    ) -> SupplierRecord:
+        record = await self.suppliers.add_supplier(code, name, email, phone, currency)
+        self._emit(CatalogChanged())
+        return record
+
+    async def update_supplier(
+        self,
+        ref: str | uuid.UUID,
+        code: str,
+        name: str,
+        email: str | None = None,
+        phone: str | None = None,
+        currency: str = "USD",
+    ) -> SupplierRecord:
+        record = await self.suppliers.update_supplier(ref, code, name, email, phone, currency)
+        self._emit(CatalogChanged())
+        return record
+
+    async def remove_supplier(self, ref: str | uuid.UUID) -> SupplierRecord:
+        """Delete a supplier with its mappings; refused while purchase orders name it."""
+        record = await self.suppliers.remove_supplier(ref)
+        self._emit(CatalogChanged())
+        return record
+
+    async def list_supplier_mappings(
+        self,
+        supplier: str | uuid.UUID | None = None,
+        product: str | uuid.UUID | None = None,
+    ) -> list[SupplierProductRecord]:
+        """The mappings of a supplier (UUID or code), of a product (UUID, SKU, barcode)."""
+        return await self.suppliers.list_mappings(supplier, product)
+
+    async def upsert_supplier_mapping(
+        self,
+        supplier: str | uuid.UUID,
+        product: str | uuid.UUID,
+        *,
+        unit_cost: Decimal | str,
+        supplier_sku: str | None = None,
+        lead_time_days: int = DEFAULT_LEAD_TIME_DAYS,
+        pack_size: int = 1,
+        min_order_qty: int = 1,
+        preferred: bool = False,
+    ) -> SupplierProductRecord:
+        """Add or change a mapping; ``preferred`` makes it the product's only preferred one."""
+        record = await self.suppliers.upsert_mapping(
+            supplier,
+            product,
+            unit_cost=unit_cost,
+            supplier_sku=supplier_sku,
+            lead_time_days=lead_time_days,
+            pack_size=pack_size,
+            min_order_qty=min_order_qty,
+            preferred=preferred,
+        )
+        self._emit(CatalogChanged())
+        return record
+
+    async def remove_supplier_mapping(self, mapping_id: uuid.UUID) -> SupplierProductRecord:
+        record = await self.suppliers.remove_mapping(mapping_id)
+        self._emit(CatalogChanged())
+        return record
+
+    async def products_without_preferred_supplier(
+        self, search: str = "", limit: int | None = UNASSIGNED_LIMIT
+    ) -> list[UnassignedProduct]:
+        """Products no supplier is preferred for ("No preferred supplier found for …")."""
+        return await self.suppliers.products_without_preferred_supplier(search, limit)
+
+    async def count_products_without_preferred_supplier(self, search: str = "") -> int:
+        return await self.suppliers.count_products_without_preferred_supplier(search)
+
+    async def import_supplier_mappings(self, path: Path) -> MappingImportReport:
+        """Import a mapping CSV: bad rows reported by row number, good rows saved together."""
+        report = await self.suppliers.import_mappings(path)
+        if report.saved:
+            self._emit(CatalogChanged())
+        return report
+
+    async def export_supplier_mappings(
+        self, path: Path, supplier: str | uuid.UUID | None = None
+    ) -> int:
+        """Write the mappings (of one supplier, or all) as CSV; returns the rows written."""
+        return await self.suppliers.export_mappings(path, supplier)
+
     # -- read-only lists for the tabs whose components have not landed yet ---------------
     async def list_rows(self, kind: str) -> tuple[tuple[str, ...], list[ListRow]]:
         return await self.listings.rows(kind)
 
     async def last_sync_at(self) -> datetime | None:
         return await self.listings.last_sync_at()
+
+
+def _uuid(text: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(text).strip())
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a {what} id") from None
