@@ -205,9 +205,12 @@ class _Resolver:
 
     def __init__(self, session: Session, rows: list[_Row]) -> None:
         self.suppliers: dict[str, uuid.UUID] = {}
+        #: Codes are unique without regard to case (the store refuses ABC next to abc).
+        self.folded: dict[str, uuid.UUID] = {}
         for sid, code in session.execute(select(m.Supplier.id, m.Supplier.code)):
             self.suppliers[code] = sid
             self.suppliers[str(sid)] = sid
+            self.folded[code.lower()] = sid
         refs = {r.product for r in rows}
         self.products: dict[str, tuple[uuid.UUID, str]] = {}
         for chunk in _chunks(refs):
@@ -229,7 +232,11 @@ class _Resolver:
                 self.mappings[(values["supplier_id"], values["product_id"])] = values
 
     def supplier(self, ref: str) -> uuid.UUID:
-        found = self.suppliers.get(ref) or self.suppliers.get(str(_uuid(ref)))
+        found = (
+            self.suppliers.get(ref)
+            or self.suppliers.get(str(_uuid(ref)))
+            or self.folded.get(ref.lower())
+        )
         if found is None:
             codes = sorted(k for k in self.suppliers if _uuid(k) is None)
             known = ", ".join(codes[:10]) + (

@@ -436,7 +436,7 @@ def test_a_file_that_is_not_utf8_or_missing_is_refused(
 def test_semicolon_files_and_other_column_names_read(
     facade: InventorySyncService, tmp_path: Path
 ) -> None:
-    text = "Supplier;Product Code;Cost;MOQ;Is Preferred\nacme;B-1;2,75;5;YES\n"
+    text = "Supplier;Product Code;Cost;MOQ;Is Preferred\nACME;B-1;2,75;5;YES\n"
     report = run(facade.import_supplier_mappings(_write(tmp_path, text)))
     assert (report.added, report.rejected) == (1, ())
     [row] = run(facade.list_supplier_mappings("acme"))
