@@ -113,6 +113,8 @@ def link_alerts(session: Session, alert_ids: Sequence[uuid.UUID], order_id: uuid
             update(m.StockAlert)
             .where(m.StockAlert.id.in_(list(alert_ids)))
             .values(status=AlertStatus.ORDERED.value, purchase_order_id=order_id)
+            # the session's alerts are not used after this; matching them in Python is O(n²)
+            .execution_options(synchronize_session=False)
         )
 
 
@@ -125,6 +127,7 @@ def release_alerts(session: Session, order_id: uuid.UUID, now: datetime) -> int:
             m.StockAlert.status == AlertStatus.ORDERED.value,
         )
         .values(status=AlertStatus.ACTIVE.value, purchase_order_id=None, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
