@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QStyle,
+    QSystemTrayIcon,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -25,7 +27,9 @@ from PySide6.QtWidgets import (
 from possync_gui import __version__
 from possync_gui.domain.events import Change
 from possync_gui.services.facade import InventorySyncService
+from possync_gui.ui.alerts.presenter import tab_title
 from possync_gui.ui.async_helpers import TaskRunner
+from possync_gui.ui.suppliers.dialog import SuppliersDialog
 from possync_gui.ui.tabs import Tabs, build_tabs
 
 ERROR_HIDE_MS = 20_000
@@ -76,8 +80,12 @@ class MainWindow(QMainWindow):
         self.tabs: Tabs = build_tabs(facade, operator)
         self.tab_widget = QTabWidget()
         self.tab_widget.setDocumentMode(True)
+        #: The tabs' names; a tab's text may add counts ("Alerts (3 critical)").
+        self.titles = [title for title, _widget in self.tabs.all()]
         for title, widget in self.tabs.all():
             self.tab_widget.addTab(widget, title)
+        self._tray: QSystemTrayIcon | None = None
+        self.suppliers_dialog: SuppliersDialog | None = None
         self.message_bar = MessageBar()
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -124,6 +132,16 @@ class MainWindow(QMainWindow):
         inv = self.tabs.inventory_presenter
         inv.error.connect(self.show_error)
         self.tabs.inventory.message.connect(self.show_message)
+        alerts = self.tabs.alerts_presenter
+        alerts.error.connect(self.show_error)
+        self.tabs.alerts.message.connect(self.show_message)
+        alerts.counts_changed.connect(self._on_alert_counts)
+        alerts.critical_alerts.connect(self.notify_critical_alerts)
+        self.tabs.alerts.open_orders_requested.connect(self._show_orders)
+        orders = self.tabs.purchase_orders_presenter
+        orders.error.connect(self.show_error)
+        self.tabs.purchase_orders.message.connect(self.show_message)
+        self.tabs.purchase_orders.suppliers_requested.connect(self.show_suppliers)
         for _title, _tab, presenter in self.tabs.lists:
             presenter.error.connect(self.show_error)
         integrations = self.tabs.integrations_presenter
@@ -139,13 +157,49 @@ class MainWindow(QMainWindow):
         # A first sale and sync soon after start, so a fresh demo shows a run at once.
         QTimer.singleShot(DEMO_FIRST_TICK_MS, self, self._start_demo_tick)
         self.tasks.run("last-sync", self._refresh_last_sync())
+        alerts.start_counts()
 
     # -- change events -----------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
         self.tabs.inventory_presenter.on_change(change)
+        self.tabs.alerts_presenter.on_change(change)
+        self.tabs.purchase_orders_presenter.on_change(change)
         for _title, _tab, presenter in self.tabs.lists:
             presenter.on_change(change)
         self.tabs.integrations_presenter.on_change(change)
+
+    def _on_alert_counts(self, counts: Any) -> None:
+        index = self.tab_widget.indexOf(self.tabs.alerts)
+        text, tip = tab_title(self.titles[index], counts)
+        self.tab_widget.setTabText(index, text)
+        self.tab_widget.setTabToolTip(index, tip)
+
+    def notify_critical_alerts(self, count: int) -> None:
+        """In the status bar, and as a tray notification where the desktop has a tray."""
+        text = f"{count} new critical stock alert{'' if count == 1 else 's'}"
+        self.show_message(text)
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        if self._tray is None:
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+            self._tray = QSystemTrayIcon(icon, self)
+            self._tray.setToolTip("possync")
+            self._tray.messageClicked.connect(lambda: self.select_tab("Alerts"))
+            self._tray.show()
+        self._tray.showMessage("possync", text, QSystemTrayIcon.MessageIcon.Warning)
+
+    def show_suppliers(self) -> None:
+        """The suppliers dialog: one instance, non-modal, shown again when asked."""
+        if self.suppliers_dialog is None:
+            self.suppliers_dialog = SuppliersDialog(self.facade, self.operator, parent=self)
+        if self.suppliers_dialog.isVisible():
+            self.suppliers_dialog.raise_()
+        self.suppliers_dialog.show()
+        self.suppliers_dialog.activateWindow()
+
+    def _show_orders(self, order_numbers: list[str]) -> None:
+        self.select_tab("Purchase Orders")
+        self.tabs.purchase_orders.show_orders(order_numbers)
 
     def _start_demo_tick(self) -> None:
         if not self.tasks.is_running("demo-pos"):
@@ -180,16 +234,15 @@ class MainWindow(QMainWindow):
         )
 
     def select_tab(self, title: str) -> bool:
-        for i in range(self.tab_widget.count()):
-            if self.tab_widget.tabText(i).lower().replace(" ", "") == title.lower().replace(
-                " ", ""
-            ):
+        for i, name in enumerate(self.titles):
+            if name.lower().replace(" ", "") == title.lower().replace(" ", ""):
                 self.tab_widget.setCurrentIndex(i)
                 return True
         return False
 
     def tab_titles(self) -> list[str]:
-        return [self.tab_widget.tabText(i) for i in range(self.tab_widget.count())]
+        """The tabs' names, without the counts a tab's text may show."""
+        return list(self.titles)
 
     # -- geometry lives apart from settings (STYLE habit 10) --------------------------------
     def _restore_geometry(self) -> None:
@@ -208,6 +261,10 @@ class MainWindow(QMainWindow):
         self._demo_timer.stop()
         self.tasks.cancel_all()
         self.tabs.inventory_presenter.tasks.cancel_all()
+        self.tabs.alerts_presenter.shutdown()
+        self.tabs.purchase_orders_presenter.shutdown()
+        if self._tray is not None:
+            self._tray.hide()
         for _title, _tab, presenter in self.tabs.lists:
             presenter.tasks.cancel_all()
         self.tabs.integrations_presenter.shutdown()

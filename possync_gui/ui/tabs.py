@@ -7,19 +7,23 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QWidget
 
 from possync_gui.services.facade import InventorySyncService
+from possync_gui.ui.alerts.presenter import AlertsPresenter
+from possync_gui.ui.alerts.tab import AlertsTab
 from possync_gui.ui.integrations.presenter import IntegrationsPresenter
 from possync_gui.ui.integrations.tab import IntegrationsTab
 from possync_gui.ui.inventory.presenter import InventoryPresenter
 from possync_gui.ui.inventory.tab import InventoryTab
 from possync_gui.ui.list_tab import ListPresenter, ListTab
+from possync_gui.ui.purchase_orders.presenter import PurchaseOrdersPresenter
+from possync_gui.ui.purchase_orders.tab import PurchaseOrdersTab
 
 #: (title, listing kind, what the tab says when it has no rows yet)
 READ_ONLY_TABS = (
-    ("Alerts", "alerts", "Stock alerts appear here when products fall to their reorder point."),
-    ("Purchase Orders", "purchase_orders", "Purchase orders created from alerts appear here."),
     ("Receiving", "receiving", "Deliveries received with the scanner appear here."),
     ("Conflicts", "conflicts", "Disagreements between a POS and the warehouse appear here."),
 )
+ALERTS_TITLE = "Alerts"
+PURCHASE_ORDERS_TITLE = "Purchase Orders"
 
 
 @dataclass
@@ -28,22 +32,46 @@ class Tabs:
 
     inventory: InventoryTab
     inventory_presenter: InventoryPresenter
+    alerts: AlertsTab
+    alerts_presenter: AlertsPresenter
+    purchase_orders: PurchaseOrdersTab
+    purchase_orders_presenter: PurchaseOrdersPresenter
     lists: list[tuple[str, ListTab, ListPresenter]]
     integrations: IntegrationsTab
     integrations_presenter: IntegrationsPresenter
 
     def all(self) -> list[tuple[str, QWidget]]:
         lists: list[tuple[str, QWidget]] = [(title, tab) for title, tab, _ in self.lists]
-        return [("Inventory", self.inventory), *lists, ("Integrations", self.integrations)]
+        return [
+            ("Inventory", self.inventory),
+            (ALERTS_TITLE, self.alerts),
+            (PURCHASE_ORDERS_TITLE, self.purchase_orders),
+            *lists,
+            ("Integrations", self.integrations),
+        ]
 
 
 def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
     inventory_presenter = InventoryPresenter(facade, operator)
     inventory = InventoryTab(inventory_presenter)
+    alerts_presenter = AlertsPresenter(facade, operator)
+    alerts = AlertsTab(alerts_presenter)
+    po_presenter = PurchaseOrdersPresenter(facade, operator)
+    purchase_orders = PurchaseOrdersTab(po_presenter)
     lists = []
     for title, kind, empty in READ_ONLY_TABS:
         presenter = ListPresenter(facade, kind)
         lists.append((title, ListTab(presenter, empty), presenter))
     integrations_presenter = IntegrationsPresenter(facade)
     integrations = IntegrationsTab(integrations_presenter)
-    return Tabs(inventory, inventory_presenter, lists, integrations, integrations_presenter)
+    return Tabs(
+        inventory,
+        inventory_presenter,
+        alerts,
+        alerts_presenter,
+        purchase_orders,
+        po_presenter,
+        lists,
+        integrations,
+        integrations_presenter,
+    )

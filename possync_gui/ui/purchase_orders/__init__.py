@@ -1,0 +1,1 @@
+"""The Purchase Orders tab: orders by status, their lines, approval, sending and export."""
