@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from possync_gui.domain.enums import AlertStatus, PurchaseOrderStatus, UrgencyLevel
+from possync_gui.domain.reorder import explain
 
 #: Purchase orders in these states still expect goods: their lines count as "on order".
 OPEN_PO_STATES = (
@@ -49,12 +50,20 @@ class AlertRecord:
     supplier_name: str | None
     created_at: datetime
     updated_at: datetime
-    details: dict[str, Any] = field(default_factory=dict)
+    #: The inputs the verdict was computed from (``domain.reorder.inputs_of``).
+    inputs: dict[str, Any] = field(default_factory=dict)
     dismissed_reason: str | None = None
     snoozed_until: datetime | None = None
     resolved_at: datetime | None = None
     purchase_order_id: uuid.UUID | None = None
     purchase_order_number: str | None = None
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """Every term of the suggestion (average daily sales, window, lead time, multiplier,
+        safety stock, on hand, on order, reorder point, suggested quantity, rounding…),
+        recomputed from ``inputs`` by the rules that judged it."""
+        return explain(self.inputs)
 
 
 @dataclass(frozen=True, slots=True)

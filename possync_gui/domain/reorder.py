@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from possync_gui.domain.enums import UrgencyLevel
@@ -121,10 +122,14 @@ def average_daily_sales(units_sold: int, window_days: int) -> Decimal:
     return (Decimal(max(0, units_sold)) / Decimal(window_days)).quantize(Decimal("0.0001"))
 
 
-def reorder_point(average: Decimal, lead_time_days: int, multiplier: Decimal, safety: int) -> int:
-    """ceil(average × lead time × multiplier) + safety stock."""
-    raw = average * lead_time_days * multiplier
-    return int(raw.to_integral_value(rounding=ROUND_CEILING)) + max(0, safety)
+def reorder_point(
+    units_sold: int, window_days: int, lead_time_days: int, multiplier: Decimal, safety: int
+) -> int:
+    """ceil(units sold / window × lead time × multiplier) + safety stock, in exact
+    rational arithmetic (no rounding of the average first), so a set-based SQL version
+    with integer maths gives the same number."""
+    raw = Fraction(units_sold, window_days) * lead_time_days * Fraction(multiplier)
+    return math.ceil(raw) + max(0, safety)
 
 
 def round_to_packs(raw: int, pack_size: int, min_order_qty: int) -> tuple[int, str]:
@@ -155,8 +160,9 @@ def assess(facts: StockFacts, params: AlertParams) -> Assessment:
     available = facts.on_hand + max(0, facts.on_order)
     if facts.manual_reorder_point is not None:
         rp, source = facts.manual_reorder_point, "manual"
-    elif average > 0:
-        rp, source = reorder_point(average, lead, params.multiplier, safety), "calculated"
+    elif facts.units_sold > 0:
+        rp = reorder_point(facts.units_sold, params.window_days, lead, params.multiplier, safety)
+        source = "calculated"
     elif facts.on_hand <= safety:
         rp, source = safety, "minimum stock only"
     else:
@@ -165,7 +171,7 @@ def assess(facts: StockFacts, params: AlertParams) -> Assessment:
             f"{params.window_days} days and no manual reorder point"
         )
     cover = (Decimal(available) / average).quantize(Decimal("0.1")) if average > 0 else None
-    urgency = _urgency(facts, rp, available, cover, lead, params.threshold)
+    urgency = _urgency(facts, rp, available, lead, params)
     target, target_source = _target(facts, rp)
     raw = max(0, target - available)
     qty, rounding = round_to_packs(raw, facts.pack_size, facts.min_order_qty)
@@ -195,20 +201,20 @@ def assess(facts: StockFacts, params: AlertParams) -> Assessment:
 
 
 def _urgency(
-    facts: StockFacts,
-    rp: int,
-    available: int,
-    cover: Decimal | None,
-    lead: int,
-    threshold: Decimal,
+    facts: StockFacts, rp: int, available: int, lead: int, params: AlertParams
 ) -> UrgencyLevel | None:
+    """The urgency rules; days of cover (available / average) are compared exactly:
+    available × window < lead time × units sold."""
+    sold = max(0, facts.units_sold)
     if facts.on_hand <= 0:
         return UrgencyLevel.CRITICAL
-    if facts.on_hand <= facts.minimum_stock or (cover is not None and cover < lead):
+    if facts.on_hand <= facts.minimum_stock or (
+        sold > 0 and available * params.window_days < lead * sold
+    ):
         return UrgencyLevel.HIGH
     if available <= rp:
         return UrgencyLevel.MEDIUM
-    if available <= math.floor(Decimal(rp) * (1 + threshold)):
+    if available <= rp * (1 + Fraction(params.threshold)):
         return UrgencyLevel.LOW
     return None
 
@@ -225,3 +231,54 @@ def more_urgent(a: UrgencyLevel | str | None, b: UrgencyLevel | str | None) -> b
     """True when ``a`` is strictly more urgent than ``b`` (None is below low)."""
     rank = {str(k): v for k, v in URGENCY_ORDER.items()}
     return rank.get(str(a), -1) > rank.get(str(b), -1) if a is not None else False
+
+
+def inputs_of(facts: StockFacts, params: AlertParams) -> dict[str, Any]:
+    """What an alert stores: the inputs its verdict was computed from (JSON-friendly)."""
+    return {
+        "units_sold": facts.units_sold,
+        "window_days": params.window_days,
+        "lead_time_days": facts.lead_time_days,
+        "multiplier": str(params.multiplier),
+        "threshold": str(params.threshold),
+        "minimum_stock": facts.minimum_stock,
+        "manual_reorder_point": facts.manual_reorder_point,
+        "reorder_quantity": facts.reorder_quantity,
+        "max_stock": facts.max_stock,
+        "pack_size": facts.pack_size,
+        "min_order_qty": facts.min_order_qty,
+        "on_hand": facts.on_hand,
+        "on_order": facts.on_order,
+    }
+
+
+def explain(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The explanation terms of a stored alert, recomputed from its inputs by the same rules
+    that judged it (plus ``urgency`` and ``problem`` when the alert stored them)."""
+    if "units_sold" not in inputs:  # already an explanation (or nothing stored)
+        return dict(inputs)
+    facts = StockFacts(
+        on_hand=int(inputs.get("on_hand") or 0),
+        on_order=int(inputs.get("on_order") or 0),
+        minimum_stock=int(inputs.get("minimum_stock") or 0),
+        units_sold=int(inputs.get("units_sold") or 0),
+        manual_reorder_point=inputs.get("manual_reorder_point"),
+        reorder_quantity=inputs.get("reorder_quantity"),
+        max_stock=inputs.get("max_stock"),
+        lead_time_days=inputs.get("lead_time_days"),
+        pack_size=int(inputs.get("pack_size") or 1),
+        min_order_qty=int(inputs.get("min_order_qty") or 0),
+    )
+    params = AlertParams(
+        window_days=int(inputs.get("window_days") or DEFAULT_WINDOW_DAYS),
+        multiplier=Decimal(str(inputs.get("multiplier") or DEFAULT_MULTIPLIER)),
+        threshold=Decimal(str(inputs.get("threshold") or DEFAULT_THRESHOLD)),
+    )
+    try:
+        terms = assess(facts, params).explanation()
+    except ReorderPointCalculationError as err:
+        terms = {"problem": str(err)}
+    for key in ("urgency", "problem"):
+        if inputs.get(key):
+            terms[key] = inputs[key]
+    return terms

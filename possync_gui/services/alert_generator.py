@@ -41,6 +41,7 @@ from possync_gui.domain.reorder import (
     Assessment,
     StockFacts,
     assess,
+    inputs_of,
 )
 from possync_gui.store import alerts as q
 from possync_gui.store.database import Database
@@ -439,7 +440,7 @@ class _Batch:
             if row.alert_id is not None:
                 self._resolve(row)
             return
-        details = verdict.explanation()
+        details = inputs_of(facts, params)
         details["urgency"] = urgency.value
         if problem:
             details["problem"] = problem
@@ -520,7 +521,7 @@ class _Batch:
             supplier_name=supplier[1] if supplier else None,
             created_at=created,
             updated_at=self.now,
-            details=values["details"],
+            inputs=values["details"],
             snoozed_until=values["snoozed_until"],
         )
 

@@ -39,7 +39,7 @@ from possync_gui.domain.purchasing import (
     PurchaseOrderQuery,
     PurchaseOrderRecord,
 )
-from possync_gui.domain.reorder import round_to_packs
+from possync_gui.domain.reorder import explain, round_to_packs
 from possync_gui.store import models as m
 from possync_gui.store import purchasing as q
 from possync_gui.store.database import Database
@@ -131,7 +131,7 @@ class PurchaseOrderManager:
                 )
                 continue
             on_hand, on_order = stock[(alert.product_id, alert.warehouse_id)]
-            target = int((alert.details or {}).get("target_stock") or 0)
+            target = int(explain(dict(alert.details or {})).get("target_stock") or 0)
             if target <= 0:
                 target = alert.reorder_point + alert.reorder_quantity
             qty, _ = round_to_packs(

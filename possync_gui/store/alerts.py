@@ -307,7 +307,7 @@ def to_record(
         supplier_name=sup_name,
         created_at=a.created_at,
         updated_at=a.updated_at,
-        details=dict(a.details or {}),
+        inputs=dict(a.details or {}),
         dismissed_reason=a.dismissed_reason,
         snoozed_until=a.snoozed_until,
         resolved_at=a.resolved_at,
