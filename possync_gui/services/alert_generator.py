@@ -43,6 +43,7 @@ from possync_gui.domain.reorder import (
     assess,
     inputs_of,
 )
+from possync_gui.store import alert_sql as sql
 from possync_gui.store import alerts as q
 from possync_gui.store.database import Database
 
@@ -173,31 +174,85 @@ class AlertGenerator:
         )
 
     def _monitor(self, progress: Progress | None, stop: threading.Event) -> AlertRunReport:
+        """The whole store, set-based (``store/alert_sql.py``): one statement judges every
+        level into a work table; the alerts are then written 100 products per transaction."""
         started = time.perf_counter()
-        today = self._clock().date()
+        now = self._clock()
         with self._db.session() as session:
             base, per = self._settings(session)
             names = self._lookup_names(session)
-            params = [base, *per.values()]
             levels = q.count_levels(session)
-            candidates = q.candidate_rows(
-                session,
-                since=q.sales_since(base.window_days, today),
-                window_days=base.window_days,
-                max_multiplier=max(p.multiplier for p in params),
-                max_threshold=max(p.threshold for p in params),
-            )
-        rows = [_from_candidate(c) for c in candidates]
-        with self._lock:  # what the full run read is fresh: keep it for targeted runs
-            for c in candidates:
-                self._sold[(c.product_id, c.warehouse_id, today)] = int(c.units_sold or 0)
-                self._terms[c.product_id] = (
-                    None
-                    if c.supplier_id is None
-                    else (c.supplier_id, c.lead_time_days or 0, c.pack_size, c.min_order_qty)
+        cancelled = False
+        with self._db.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    summary = sql.fill_work(
+                        conn,
+                        since=q.sales_since(base.window_days, now.date()),
+                        base=base,
+                        per=per,
+                        now=now,
+                    )
+                for batch in range(summary.batches):
+                    if stop.is_set():
+                        cancelled = True
+                        break
+                    with conn.begin():
+                        sql.write_batch(conn, batch, now)
+                    if progress is not None:
+                        progress(batch + 1, summary.batches)
+                with conn.begin():
+                    touched = [] if cancelled else sql.touched_ids(conn)
+            finally:
+                conn.rollback()  # whatever a failure left open
+                with conn.begin():
+                    sql.drop_work(conn)
+        with self._lock:  # judged afresh: the targeted runs read their terms again
+            self._sold.clear()
+            self._terms.clear()
+        records = self._records(touched)
+        window = base.window_days
+        errors = [
+            ProductProblem(
+                pid,
+                sku,
+                wh,
+                (
+                    f"No sales in the last {window} days and no manual reorder point: "
+                    "judged on its minimum stock only"
                 )
-        outcome = self._judge_and_write(rows, base, per, names, progress, stop)
-        return _report(outcome, levels, started)
+                if source == "minimum"
+                else (
+                    f"Failed to calculate average daily sales: no sales in the last {window} "
+                    "days and no manual reorder point"
+                ),
+            )
+            for pid, sku, wh, source in summary.problems
+        ]
+        del names
+        new_critical = sum(
+            1
+            for r in records
+            if r.urgency_level == UrgencyLevel.CRITICAL and r.created_at == r.updated_at
+        )
+        return AlertRunReport(
+            alerts=records,
+            levels_checked=levels,
+            created=0 if cancelled else summary.new,
+            updated=0 if cancelled else summary.update,
+            resolved=0 if cancelled else summary.resolve,
+            errors=errors,
+            seconds=time.perf_counter() - started,
+            cancelled=cancelled,
+            new_critical=new_critical,
+        )
+
+    def _records(self, ids: list[uuid.UUID]) -> list[AlertRecord]:
+        out: list[AlertRecord] = []
+        with self._db.session() as session:
+            for start in range(0, len(ids), 500):
+                out.extend(q.get_alerts(session, ids[start : start + 500]))
+        return out
 
     def _targeted(
         self,
