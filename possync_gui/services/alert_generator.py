@@ -193,16 +193,18 @@ class AlertGenerator:
                         per=per,
                         now=now,
                     )
+                written = -1
                 for batch in range(summary.batches):
                     if stop.is_set():
                         cancelled = True
                         break
                     with conn.begin():
                         sql.write_batch(conn, batch, now)
+                    written = batch
                     if progress is not None:
                         progress(batch + 1, summary.batches)
                 with conn.begin():
-                    touched = [] if cancelled else sql.touched_ids(conn)
+                    records = sql.touched_records(conn, written)
             finally:
                 conn.rollback()  # whatever a failure left open
                 with conn.begin():
@@ -210,7 +212,6 @@ class AlertGenerator:
         with self._lock:  # judged afresh: the targeted runs read their terms again
             self._sold.clear()
             self._terms.clear()
-        records = self._records(touched)
         window = base.window_days
         errors = [
             ProductProblem(
@@ -246,13 +247,6 @@ class AlertGenerator:
             cancelled=cancelled,
             new_critical=new_critical,
         )
-
-    def _records(self, ids: list[uuid.UUID]) -> list[AlertRecord]:
-        out: list[AlertRecord] = []
-        with self._db.session() as session:
-            for start in range(0, len(ids), 500):
-                out.extend(q.get_alerts(session, ids[start : start + 500]))
-        return out
 
     def _targeted(
         self,

@@ -40,9 +40,10 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from possync_gui.domain.enums import AlertStatus
-from possync_gui.domain.purchasing import OPEN_ALERT_STATES, OPEN_PO_STATES
+from possync_gui.domain.purchasing import OPEN_ALERT_STATES, OPEN_PO_STATES, AlertRecord
 from possync_gui.domain.reorder import DEFAULT_LEAD_TIME_DAYS, AlertParams
 from possync_gui.store import models as m
+from possync_gui.store.alerts import record_query, to_record
 from possync_gui.store.types import UTCDateTime
 
 BATCH_PRODUCTS = 100
@@ -480,12 +481,18 @@ def write_batch(conn: Connection, batch_no: int, now: datetime) -> None:
     )
 
 
-def touched_ids(conn: Connection) -> list[uuid.UUID]:
-    """The alerts this run created or changed."""
-    rows = conn.execute(
-        select(work.c.alert_id, work.c.new_id).where(work.c.action.in_([NEW, UPDATE]))
+def touched_records(conn: Connection, last_batch: int) -> list[AlertRecord]:
+    """The alerts this run created or changed (in batches up to ``last_batch``)."""
+    a: Any = m.StockAlert.__table__
+    query = (
+        record_query()
+        .join(
+            work,
+            a.c.id == func.coalesce(work.c.alert_id, work.c.new_id),
+        )
+        .where(work.c.action.in_([NEW, UPDATE]), work.c.batch_no <= last_batch)
     )
-    return [alert_id or new_id for alert_id, new_id in rows]
+    return [to_record(row) for row in conn.execute(query)]
 
 
 def drop_work(conn: Connection) -> None:

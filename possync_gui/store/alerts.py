@@ -269,11 +269,38 @@ def update_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 # -- reads for the tab and the CLI -------------------------------------------------------
-def _record_query() -> Any:
+_T = m.StockAlert.__table__.c
+_RECORD_COLUMNS = (
+    _T.id,
+    _T.product_id,
+    _T.product_code,
+    _T.product_name,
+    _T.warehouse_id,
+    _T.current_stock,
+    _T.minimum_stock,
+    _T.reorder_point,
+    _T.reorder_quantity,
+    _T.on_order,
+    _T.urgency_level,
+    _T.status,
+    _T.preferred_supplier_id,
+    _T.created_at,
+    _T.updated_at,
+    _T.details,
+    _T.dismissed_reason,
+    _T.snoozed_until,
+    _T.resolved_at,
+    _T.purchase_order_id,
+)
+
+
+def record_query() -> Any:
+    """The columns of an :class:`AlertRecord` (plain columns, no ORM objects: the alert
+    run reads back hundreds of thousands of them)."""
     a = m.StockAlert
     return (
         select(
-            a,
+            *_RECORD_COLUMNS,
             m.Warehouse.code,
             m.Supplier.code,
             m.Supplier.name,
@@ -285,33 +312,61 @@ def _record_query() -> Any:
     )
 
 
-def to_record(
-    a: m.StockAlert, wh: str, sup_code: str | None, sup_name: str | None, po: str | None
-) -> AlertRecord:
+_URGENCIES = {u.value: u for u in UrgencyLevel}
+_STATUSES = {s.value: s for s in AlertStatus}
+
+
+def to_record(row: Any) -> AlertRecord:
+    (
+        alert_id,
+        product_id,
+        code,
+        name,
+        warehouse_id,
+        stock,
+        minimum,
+        rp,
+        qty,
+        on_order,
+        urgency,
+        status,
+        supplier_id,
+        created,
+        updated,
+        details,
+        dismissed,
+        snoozed,
+        resolved,
+        po_id,
+        wh,
+        sup_code,
+        sup_name,
+        po,
+    ) = row
     return AlertRecord(
-        id=a.id,
-        product_id=a.product_id,
-        product_code=a.product_code,
-        product_name=a.product_name,
-        warehouse_id=a.warehouse_id,
+        id=alert_id,
+        product_id=product_id,
+        product_code=code,
+        product_name=name,
+        warehouse_id=warehouse_id,
         warehouse_code=wh,
-        current_stock=a.current_stock,
-        minimum_stock=a.minimum_stock,
-        reorder_point=a.reorder_point,
-        reorder_quantity=a.reorder_quantity,
-        on_order=a.on_order,
-        urgency_level=UrgencyLevel(a.urgency_level),
-        status=AlertStatus(a.status),
-        preferred_supplier_id=a.preferred_supplier_id,
+        current_stock=stock,
+        minimum_stock=minimum,
+        reorder_point=rp,
+        reorder_quantity=qty,
+        on_order=on_order,
+        urgency_level=_URGENCIES[urgency],
+        status=_STATUSES[status],
+        preferred_supplier_id=supplier_id,
         supplier_code=sup_code,
         supplier_name=sup_name,
-        created_at=a.created_at,
-        updated_at=a.updated_at,
-        inputs=dict(a.details or {}),
-        dismissed_reason=a.dismissed_reason,
-        snoozed_until=a.snoozed_until,
-        resolved_at=a.resolved_at,
-        purchase_order_id=a.purchase_order_id,
+        created_at=created,
+        updated_at=updated,
+        inputs=details or {},
+        dismissed_reason=dismissed,
+        snoozed_until=snoozed,
+        resolved_at=resolved,
+        purchase_order_id=po_id,
         purchase_order_number=po,
     )
 
@@ -326,7 +381,7 @@ _URGENCY_RANK = case(
 
 def list_alerts(session: Session, query: AlertQuery) -> list[AlertRecord]:
     a = m.StockAlert
-    stmt = _record_query()
+    stmt = record_query()
     if query.statuses:
         stmt = stmt.where(a.status.in_([str(s) for s in query.statuses]))
     if query.urgency is not None:
@@ -346,15 +401,15 @@ def list_alerts(session: Session, query: AlertQuery) -> list[AlertRecord]:
     stmt = stmt.order_by(_URGENCY_RANK, a.product_code, a.id)
     if query.limit:
         stmt = stmt.limit(query.limit)
-    return [to_record(*row) for row in session.execute(stmt)]
+    return [to_record(row) for row in session.execute(stmt)]
 
 
 def get_alerts(session: Session, ids: Iterable[uuid.UUID]) -> list[AlertRecord]:
     wanted = list(ids)
     if not wanted:
         return []
-    rows = session.execute(_record_query().where(m.StockAlert.id.in_(wanted)))
-    return [to_record(*row) for row in rows]
+    rows = session.execute(record_query().where(m.StockAlert.id.in_(wanted)))
+    return [to_record(row) for row in rows]
 
 
 def alert_counts(session: Session) -> dict[UrgencyLevel, int]:
