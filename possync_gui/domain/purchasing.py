@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,13 +51,19 @@ class AlertRecord:
     supplier_name: str | None
     created_at: datetime
     updated_at: datetime
-    #: The inputs the verdict was computed from (``domain.reorder.inputs_of``).
-    inputs: dict[str, Any] = field(default_factory=dict)
+    #: The inputs the verdict was computed from (``domain.reorder.inputs_of``), as stored:
+    #: a dict, or the JSON text (parsed when asked for: a run may return 250,000 records).
+    stored_inputs: dict[str, Any] | str = field(default_factory=dict, repr=False)
     dismissed_reason: str | None = None
     snoozed_until: datetime | None = None
     resolved_at: datetime | None = None
     purchase_order_id: uuid.UUID | None = None
     purchase_order_number: str | None = None
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        raw = self.stored_inputs
+        return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
 
     @property
     def details(self) -> dict[str, Any]:

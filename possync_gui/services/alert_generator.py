@@ -570,7 +570,7 @@ class _Batch:
             supplier_name=supplier[1] if supplier else None,
             created_at=created,
             updated_at=self.now,
-            inputs=values["details"],
+            stored_inputs=values["details"],
             snoozed_until=values["snoozed_until"],
         )
 

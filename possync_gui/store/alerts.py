@@ -25,9 +25,11 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.types import Text, TypeDecorator
 
 from possync_gui.domain.enums import AlertStatus, UrgencyLevel
 from possync_gui.domain.errors import NotFoundError, ValidationError
@@ -269,6 +271,14 @@ def update_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 # -- reads for the tab and the CLI -------------------------------------------------------
+class _RawJSON(TypeDecorator[Any]):
+    """A JSON column read as it comes from the driver (text on SQLite): the record parses
+    it when its explanation is asked for."""
+
+    impl = Text
+    cache_ok = True
+
+
 _T = m.StockAlert.__table__.c
 _RECORD_COLUMNS = (
     _T.id,
@@ -286,7 +296,7 @@ _RECORD_COLUMNS = (
     _T.preferred_supplier_id,
     _T.created_at,
     _T.updated_at,
-    _T.details,
+    type_coerce(_T.details, _RawJSON()),
     _T.dismissed_reason,
     _T.snoozed_until,
     _T.resolved_at,
@@ -362,7 +372,7 @@ def to_record(row: Any) -> AlertRecord:
         supplier_name=sup_name,
         created_at=created,
         updated_at=updated,
-        inputs=details or {},
+        stored_inputs=details or {},
         dismissed_reason=dismissed,
         snoozed_until=snoozed,
         resolved_at=resolved,
