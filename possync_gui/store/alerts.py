@@ -8,6 +8,7 @@ much smaller set. Writes go in batches, one transaction each.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Text, TypeDecorator
+from sqlalchemy.types import String, Text, TypeDecorator
 
 from possync_gui.domain.enums import AlertStatus, UrgencyLevel
 from possync_gui.domain.errors import NotFoundError, ValidationError
@@ -279,13 +280,28 @@ class _RawJSON(TypeDecorator[Any]):
     cache_ok = True
 
 
+class _RawId(TypeDecorator[Any]):
+    """An id column read as the driver gives it (hex text on SQLite): few warehouses and
+    suppliers recur across many alerts, so ``_uuid`` turns each into a UUID once."""
+
+    impl = String
+    cache_ok = True
+
+
+@functools.lru_cache(maxsize=4096)
+def _uuid(raw: Any) -> uuid.UUID | None:
+    if raw is None or isinstance(raw, uuid.UUID):
+        return raw
+    return uuid.UUID(hex=str(raw))
+
+
 _T = m.StockAlert.__table__.c
 _RECORD_COLUMNS = (
     _T.id,
     _T.product_id,
     _T.product_code,
     _T.product_name,
-    _T.warehouse_id,
+    type_coerce(_T.warehouse_id, _RawId()),
     _T.current_stock,
     _T.minimum_stock,
     _T.reorder_point,
@@ -293,7 +309,7 @@ _RECORD_COLUMNS = (
     _T.on_order,
     _T.urgency_level,
     _T.status,
-    _T.preferred_supplier_id,
+    type_coerce(_T.preferred_supplier_id, _RawId()),
     _T.created_at,
     _T.updated_at,
     type_coerce(_T.details, _RawJSON()),
@@ -358,7 +374,7 @@ def to_record(row: Any) -> AlertRecord:
         product_id=product_id,
         product_code=code,
         product_name=name,
-        warehouse_id=warehouse_id,
+        warehouse_id=_uuid(warehouse_id) or warehouse_id,
         warehouse_code=wh,
         current_stock=stock,
         minimum_stock=minimum,
@@ -367,7 +383,7 @@ def to_record(row: Any) -> AlertRecord:
         on_order=on_order,
         urgency_level=_URGENCIES[urgency],
         status=_STATUSES[status],
-        preferred_supplier_id=supplier_id,
+        preferred_supplier_id=_uuid(supplier_id),
         supplier_code=sup_code,
         supplier_name=sup_name,
         created_at=created,
