@@ -102,6 +102,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._demo_timer = QTimer(self)
         self._demo_timer.setInterval(DEMO_TICK_MS)
+        self._first_tick = QTimer(self)
+        self._first_tick.setSingleShot(True)
+        self._first_tick.setInterval(DEMO_FIRST_TICK_MS)
+        #: Set when the window closes: it then starts no work (closing ends the app).
+        self._closed = False
         self._connect_signals()
         self._restore_geometry()
 
@@ -147,20 +152,23 @@ class MainWindow(QMainWindow):
         integrations = self.tabs.integrations_presenter
         integrations.error.connect(self.show_error)
         self.tabs.integrations.message.connect(self.show_message)
-        integrations.sync_finished.connect(
-            lambda _id: self.tasks.run("last-sync", self._refresh_last_sync())
-        )
+        integrations.sync_finished.connect(lambda _id: self._start_last_sync())
         self.facade.subscribe(self._on_change)
         self.debug_action.toggled.connect(self.facade.enable_debug_mode)
         self._demo_timer.timeout.connect(self._start_demo_tick)
         self._demo_timer.start()
-        # A first sale and sync soon after start, so a fresh demo shows a run at once.
-        QTimer.singleShot(DEMO_FIRST_TICK_MS, self, self._start_demo_tick)
-        self.tasks.run("last-sync", self._refresh_last_sync())
+        # A first sale and sync soon after start, so a fresh demo shows a run at once. A
+        # timer of the window's own, so that closing stops it (a closed window lives on
+        # until Qt deletes it, and a tick started then would outlive its widgets).
+        self._first_tick.timeout.connect(self._start_demo_tick)
+        self._first_tick.start()
+        self._start_last_sync()
         alerts.start_counts()
 
     # -- change events -----------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
+        if self._closed:  # the facade keeps its listeners; a closed window ignores them
+            return
         self.tabs.inventory_presenter.on_change(change)
         self.tabs.alerts_presenter.on_change(change)
         self.tabs.purchase_orders_presenter.on_change(change)
@@ -202,8 +210,12 @@ class MainWindow(QMainWindow):
         self.tabs.purchase_orders.show_orders(order_numbers)
 
     def _start_demo_tick(self) -> None:
-        if not self.tasks.is_running("demo-pos"):
+        if not self._closed and not self.tasks.is_running("demo-pos"):
             self.tasks.run("demo-pos", self._demo_tick())
+
+    def _start_last_sync(self) -> None:
+        if not self._closed:
+            self.tasks.run("last-sync", self._refresh_last_sync())
 
     async def _demo_tick(self) -> None:
         result = await self.facade.run_demo_pos()
@@ -258,7 +270,9 @@ class MainWindow(QMainWindow):
         state = QSettings()
         state.setValue("window/geometry", self.saveGeometry())
         state.setValue("inventory/header", self.tabs.inventory.table.horizontalHeader().saveState())
+        self._closed = True
         self._demo_timer.stop()
+        self._first_tick.stop()
         self.tasks.cancel_all()
         self.tabs.inventory_presenter.tasks.cancel_all()
         self.tabs.alerts_presenter.shutdown()

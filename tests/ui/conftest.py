@@ -1,8 +1,8 @@
 """The qasync + pytest-qt pattern that does not crash (RECIPES.md §1.3–1.6).
 
 One qasync loop for the whole session, created ``already_running`` because pytest-qt pumps
-Qt events after each test; leftover tasks are cancelled in a ``tryfirst`` teardown hook,
-before pytest-qt deletes the test's widgets.
+Qt events after each test; in a ``tryfirst`` teardown hook, before pytest-qt deletes the
+test's widgets, the test's windows are closed and every task left is cancelled and ended.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync  # noqa: E402
+from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 T = TypeVar("T")
@@ -42,18 +44,45 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
 
 @pytest.hookimpl(tryfirst=True, wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    stuck: list[str] = []
     if _LOOP is not None:
-        pending = [t for t in asyncio.all_tasks(_LOOP) if not t.done()]
-        for task in pending:
-            task.cancel()
         app = QApplication.instance()
-        for _ in range(200):
-            if all(t.done() for t in pending):
-                break
-            assert app is not None
-            app.processEvents()
+        assert isinstance(app, QApplication)
+        # Closed first (pytest-qt closes them again, harmlessly): a closed window's timers
+        # (the Demo POS tick) start no work; open, one could start a task after the sweep
+        # below, which would run on into the next test, after pytest-qt deleted the widgets
+        # it updates. Hidden ones too: a window that was never shown still has its timers.
+        for widget in app.topLevelWidgets():
+            widget.close()
+        stuck = _end_tasks(_LOOP, app)
         _wait_for_idle_workers()
-    return (yield)
+    result = yield
+    if stuck:
+        raise RuntimeError(f"tasks still running {TASK_END_TIMEOUT:.0f} s after teardown: {stuck}")
+    return result
+
+
+#: How long a cancelled task may take to end (a worker thread finishes its batch first).
+TASK_END_TIMEOUT = 30.0
+
+
+def _end_tasks(loop: qasync.QEventLoop, app: QApplication) -> list[str]:
+    """Cancel every task left, and any a cancelled one starts on its way out, once each, and
+    pump events until all have ended; returns the names of those that did not."""
+    cancelled: set[asyncio.Task[Any]] = set()
+    deadline = time.monotonic() + TASK_END_TIMEOUT
+    while pending := [t for t in asyncio.all_tasks(loop) if not t.done()]:
+        if time.monotonic() > deadline:
+            return sorted(t.get_name() for t in pending)
+        for task in pending:
+            if task not in cancelled:
+                task.cancel()  # once: a second cancel would cut short its clean-up
+                cancelled.add(task)
+        # Returns as soon as the events are handled; a worker's result arrives as an event.
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if any(not t.done() for t in pending):
+            time.sleep(0.005)  # a worker thread is finishing; do not spin
+    return []
 
 
 def _wait_for_idle_workers(timeout: float = 30.0) -> None:

@@ -59,6 +59,9 @@ class PurchaseOrdersPresenter(QObject):
         self.detail: PurchaseOrderRecord | None = None
         self.tasks = TaskRunner(self.error.emit, self.busy_changed.emit)
         self._selected: uuid.UUID | None = None
+        #: Bumped each time the detail panel is given an order: a read that started before
+        #: then is older than what is shown (an action's result) and is dropped.
+        self._shown_count = 0
         self._visible = False
         self._stale = True
 
@@ -122,12 +125,14 @@ class PurchaseOrdersPresenter(QObject):
         self.tasks.run("detail", self.load_detail(order_id))
 
     async def load_detail(self, order_id: uuid.UUID) -> PurchaseOrderRecord:
+        shown = self._shown_count
         order = await self._facade.get_purchase_order(order_id)
-        if order_id == self._selected:
+        if order_id == self._selected and shown == self._shown_count:
             self._show(order)
         return order
 
     def _show(self, order: PurchaseOrderRecord | None) -> None:
+        self._shown_count += 1
         self.detail = order
         self.lines.set_lines(order.lines if order is not None else ())
         self.detail_changed.emit(order)
