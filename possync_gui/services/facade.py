@@ -375,7 +375,9 @@ class InventorySyncService:
 
     # -- stock alerts (DESIGN.md §5) ----------------------------------------------------------
     async def monitor_inventory_levels(self) -> list[AlertRecord]:
-        """Judge every stock level and return the open alerts the run created or updated."""
+        """Judge every stock level; returns the alerts this run raised or changed (all of
+        them on a first run; on a store already judged only what moved since). Every open
+        alert is in ``list_alerts()``."""
         return (await self.run_stock_check()).alerts
 
     async def run_stock_check(
