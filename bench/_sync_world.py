@@ -8,7 +8,10 @@ its first page and a cursor walk pages through that snapshot (instead of rebuild
 page, and again after every push: the sync pushes while it pages, and those pushes only touch
 rows already read); the flat catalog is built once per catalog change; a BatchChangeInventory
 answer is built from the pairs the request names instead of sorting every count per pair;
-answers are not deep-copied. It runs in its own process so its CPU does not compete for the GIL with
+answers are not deep-copied; a query with ``updated_after`` later than the seed's time looks
+only at the counts recalculated since the seed (or the last ``/bench/age``), as Square's own
+index would, instead of filtering all N in Python (which was most of an incremental sync's
+wait on the fake). It runs in its own process so its CPU does not compete for the GIL with
 the sync being measured. ``/bench/*`` routes (no auth) seed, change and age the counts.
 
 Item ``i`` (1..N) is ``I{i}`` with variation ``V{i}``, SKU ``SKU-{i:06d}``, at location ``L1``,
@@ -72,6 +75,9 @@ class BenchSquare(sq.FakeSquare):
         self._catalog_generation = 0
         self._count_cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
         self._catalog_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        #: Keys of the counts whose calculated_at may be later than OLD (every other count
+        #: was last calculated at OLD: seeded or aged).
+        self._recent: set[tuple[str, str, str]] = set()
         super().__init__(TOKEN)
         self.route("POST", "/bench/seed", self._bench_seed)
         self.route("POST", "/bench/bump", self._bench_bump)
@@ -81,6 +87,7 @@ class BenchSquare(sq.FakeSquare):
     # -- the same answers, built once per change ---------------------------------------
     def set_count(self, *args: Any, **kwargs: Any) -> None:
         super().set_count(*args, **kwargs)
+        self._recent.update(self._counts)  # any key may have changed: look at them all
         self._generation += 1
 
     def add_item(self, *args: Any, **kwargs: Any) -> None:
@@ -122,9 +129,12 @@ class BenchSquare(sq.FakeSquare):
         locations = set(body.get("location_ids") or [])
         states = {s for s in body.get("states") or [] if s not in sq.UNCOUNTED}
         after = sq._when(body.get("updated_after") or "1970-01-01T00:00:00Z", "updated_after")
+        rows: Iterable[tuple[tuple[str, str, str], sq._Count]] = self._counts.items()
+        if after >= OLD:  # counts still at OLD cannot match: look at the recent ones only
+            rows = [(k, self._counts[k]) for k in self._recent]
         found = [
             (k, c)
-            for k, c in self._counts.items()
+            for k, c in rows
             if (not ids or k[0] in ids)
             and (not locations or k[1] in locations)
             and (not states or k[2] in states)
@@ -158,6 +168,7 @@ class BenchSquare(sq.FakeSquare):
         finally:
             self._counts = everything
             everything.update(subset)
+            self._recent.update(subset)
             self._generation += 1
 
     def _guard(self, handler: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
@@ -190,6 +201,7 @@ class BenchSquare(sq.FakeSquare):
         for i in range(1, n + 1):
             self.add_item(f"I{i}", f"Bench item {i}", [{"id": f"V{i}", "sku": sku(i)}], at=OLD)
             self._counts[(f"V{i}", LOCATION, "IN_STOCK")] = sq._Count(sq.Decimal(quantity(i)), OLD)
+        self._recent.clear()
         self._generation += 1
         return Reply(200, {"counts": len(self._counts)})
 
@@ -201,6 +213,7 @@ class BenchSquare(sq.FakeSquare):
             key = (f"V{i}", LOCATION, "IN_STOCK")
             count = self._counts[key]
             self._counts[key] = sq._Count(count.quantity + int(body["delta"]), now)
+            self._recent.add(key)
         self._generation += 1
         return Reply(200, {"changed": len(body["items"])})
 
@@ -208,6 +221,7 @@ class BenchSquare(sq.FakeSquare):
         """As if days had passed: every count was last calculated at OLD."""
         for count in self._counts.values():
             count.calculated_at = OLD
+        self._recent.clear()
         self._generation += 1
         return Reply(200, {"counts": len(self._counts)})
 

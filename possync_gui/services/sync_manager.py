@@ -10,7 +10,11 @@ integration's ``syncSettings``:
    mapped (item, location) :func:`~possync_gui.domain.merge.decide` says what to pull into
    the store and what to push. A page is one transaction — movements, conflicts, new
    mappings, moved bases and the queued pushes — committed before the pushes are sent. A
-   base moves to the agreed quantity only once the POS accepted its push.
+   base moves to the agreed quantity only once the POS accepted its push (in the next
+   page's transaction, or one at the end). The database compares the page with the store
+   (:mod:`possync_gui.store.sync_pages`), so only the counts that moved reach Python, and
+   the next page is fetched while this one is written. An incremental run then pushes the
+   store's own changes since the last sync, looked up while the counts were read.
 3. **Sales** (``syncSales``): units sold per item, location and day into ``sales_daily``.
 4. **Products** (``syncProducts``): names and barcodes of mapped products kept current.
 
@@ -21,19 +25,17 @@ stops: what committed stays, queued pushes wait for the next run.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     String,
-    Table,
-    bindparam,
     delete,
     literal_column,
     select,
@@ -80,9 +82,11 @@ from possync_gui.store.models import (
     SyncConflict,
     Warehouse,
 )
+from possync_gui.store.sync_pages import MappedRow, QueuedPush, move_bases, queue_pushes, read_page
 
 log = logging.getLogger("possync.sync")
 
+T = TypeVar("T")
 AdapterFactory = Callable[[IntegrationRecord], POSAdapter]
 Clock = Callable[[], datetime]
 
@@ -141,7 +145,7 @@ class _Push:
     new_base: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Map:
     """The part of a ``pos_mappings`` row a batch needs. Ids stay as the database's text
     (``_raw``) until a row needs writing: most rows of a full sync change nothing, and
@@ -155,19 +159,34 @@ class _Map:
     on_hand: int = 0
     has_level: bool = False
 
+    @classmethod
+    def of(cls, row: MappedRow) -> _Map:
+        on_hand = row.on_hand
+        return cls(
+            row.raw_id,
+            row.raw_product,
+            row.raw_warehouse,
+            row.base,
+            row.policy,
+            on_hand or 0,
+            on_hand is not None,
+        )
+
     @property
     def level(self) -> tuple[str, str]:
         return (self.raw_product, self.raw_warehouse)
 
-    @functools.cached_property
+    # Plain properties, not functools.cached_property: its per-class lock cost more than
+    # the UUID it saved, and a row is written at most twice.
+    @property
     def id(self) -> uuid.UUID:
         return uuid.UUID(self.raw_id)
 
-    @functools.cached_property
+    @property
     def product_id(self) -> uuid.UUID:
         return uuid.UUID(self.raw_product)
 
-    @functools.cached_property
+    @property
     def warehouse_id(self) -> uuid.UUID:
         return uuid.UUID(self.raw_warehouse)
 
@@ -202,6 +221,12 @@ class _Run:
     warned_locations: set[str] = field(default_factory=set)
     #: (product, warehouse) levels whose conflict waits for a person: their base is stale.
     open_conflicts: set[tuple[str, str]] = field(default_factory=set)
+    #: Warehouse code -> id for the location map, read on the first page.
+    warehouses: dict[str, uuid.UUID] | None = None
+    #: POS location -> warehouse (None: not mapped, reported once).
+    locations: dict[str, uuid.UUID | None] = field(default_factory=dict)
+    #: A page held a count whose level another mapping of the integration moves too.
+    shared_levels: bool = False
 
     def report(self, phase: str, processed: int | None = None) -> None:
         if self.progress is not None:
@@ -209,10 +234,30 @@ class _Run:
             self.progress(SyncProgress(phase, done, self.pages))
 
 
+#: Push requests the POS answered: the pushes sent, and its answer to each.
+Answered = list[tuple[list[_Push], list[PushOutcome]]]
+
+
+@dataclass
+class _Settled:
+    """What settling some answered pushes did, for the run's figures once committed."""
+
+    pushed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def note(self, run: _Run) -> None:
+        run.counts["pushed"] += len(self.pushed)
+        run.updated.update(self.pushed)
+        run.counts["push_failed"] += len(self.failed)
+        run.errors.extend(self.failed)
+
+
 class _PushQueue:
     """A page's pushes run while the next pages are read and written, a few at a time. Each
     push was queued (``pos_pending_pushes``) with its page, so one cut short by a failure or
-    a cancellation is sent again by the next run."""
+    a cancellation is sent again by the next run. What the POS answered is settled (bases
+    moved, queue rows dropped) in the transaction of the next page written, or at the end
+    by :meth:`settle_rest` — one transaction per page instead of one per push request."""
 
     LIMIT = 4
 
@@ -221,6 +266,7 @@ class _PushQueue:
         self._adapter = adapter
         self._run = run
         self._tasks: set[asyncio.Task[None]] = set()
+        self._answered: Answered = []
         #: The POS catalog once a page needed it to match new items.
         self.items: dict[str, POSItem] | None = None
 
@@ -228,10 +274,20 @@ class _PushQueue:
         while len(self._tasks) >= self.LIMIT:
             done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
             self._reap(done)
-        task = asyncio.ensure_future(
-            self._manager._push_and_settle(self._adapter, self._run, pushes)
-        )
-        self._tasks.add(task)
+        self._tasks.add(asyncio.ensure_future(self._push(pushes)))
+
+    async def _push(self, pushes: list[_Push]) -> None:
+        outcomes = await self._adapter.push_adjustments([p.adjustment for p in pushes])
+        self._answered.append((pushes, list(outcomes)))
+
+    def take_answered(self) -> Answered:
+        """The pushes the POS answered since the last call, for a page to settle."""
+        answered, self._answered = self._answered, []
+        return answered
+
+    def put_back(self, answered: Answered) -> None:
+        """Pushes a page took but did not settle (its transaction failed)."""
+        self._answered[:0] = answered
 
     def _reap(self, done: set[asyncio.Task[None]]) -> None:
         self._tasks -= done
@@ -243,13 +299,50 @@ class _PushQueue:
             done, _ = await asyncio.wait(self._tasks)
             self._reap(done)
 
+    async def settle_rest(self) -> None:
+        """Wait for the pushes still running and settle every answer not settled yet."""
+        await self.drain()
+        answered = self.take_answered()
+        if answered:
+            await in_thread(self._manager._settle_answered, self._run, answered)
+
     async def abandon(self) -> None:
-        """On the way out after a failure or cancellation: stop what is still running."""
+        """On the way out after a failure or cancellation: stop what is still running and
+        settle what the POS already answered (what it did not stays queued for the next
+        run)."""
         for task in self._tasks:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        answered = self.take_answered()
+        if answered:
+            try:
+                await in_thread(self._manager._settle_answered, self._run, answered)
+            except Exception:  # the run is failing already; those pushes stay queued
+                log.warning("could not settle %d answered push requests", len(answered))
+
+
+async def _read_ahead(pages: AsyncIterator[T]) -> AsyncGenerator[T, None]:
+    """``pages``, with the next one already asked for while the caller writes this one: the
+    POS prepares its answer (and the client reads it) while the database works."""
+    pending: asyncio.Future[T] = asyncio.ensure_future(anext(pages))
+    try:
+        while True:
+            try:
+                page = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(anext(pages))
+            yield page
+    finally:
+        if not pending.done():
+            pending.cancel()
+        # Retrieved either way: an error of a page nobody will write is moot.
+        await asyncio.gather(pending, return_exceptions=True)
+        aclose = getattr(pages, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 class SyncManager:
@@ -345,19 +438,20 @@ class SyncManager:
         since = None
         if sync_type == "incremental" and run.integration.last_sync_at is not None:
             since = run.integration.last_sync_at - OVERLAP
-        await self._send_queued(adapter, run)
+        queued, open_conflicts = await in_thread(self._run_state, run)
+        await self._send_queued(adapter, run, queued)
         if switches["syncInventory"]:
-            run.open_conflicts = await in_thread(self._load_open_conflicts, run)
-            await self._sync_counts(adapter, run, since)
-            if since is not None:
-                await self._sync_store_side(adapter, run, since)
+            run.open_conflicts = open_conflicts
+            if since is None:
+                await self._sync_counts(adapter, run, None)
+            else:
+                await self._sync_both_sides(adapter, run, since)
         if switches["syncSales"]:
             await self._sync_sales(adapter, run)
         if switches["syncProducts"]:
             await self._sync_products(adapter, run, since)
 
-    async def _send_queued(self, adapter: POSAdapter, run: _Run) -> None:
-        queued = await in_thread(self._queued, run)
+    async def _send_queued(self, adapter: POSAdapter, run: _Run, queued: list[_Push]) -> None:
         if not queued:
             return
         run.report("Sending queued changes", 0)
@@ -365,16 +459,36 @@ class SyncManager:
         await in_thread(self._settle, run, queued, outcomes)
         run.counts["requeued"] += len(queued)
 
+    async def _sync_both_sides(self, adapter: POSAdapter, run: _Run, since: datetime) -> None:
+        """An incremental run: what the POS changed, then what the store changed. The store's
+        changes are looked up (a read on a connection of its own) while the POS's are read
+        and written; what the counts then decide is left out of them, and a level the store
+        writes after the look-up is the next run's (it reads from this run's start on)."""
+        moved = asyncio.ensure_future(in_thread(self._store_moved, run, since))
+        try:
+            await self._sync_counts(adapter, run, since)
+        except BaseException:
+            moved.cancel()
+            await asyncio.gather(moved, return_exceptions=True)
+            raise
+        found = await moved
+        if run.shared_levels:
+            # A count moved a level another POS item shares: that item's push is the
+            # store's change now, so look again.
+            found = await in_thread(self._store_moved, run, since)
+        await self._sync_store_side(adapter, run, found)
+
     async def _sync_counts(self, adapter: POSAdapter, run: _Run, since: datetime | None) -> None:
         run.report("Reading counts")
         items: dict[str, POSItem] | None = None
         pushing = _PushQueue(self, adapter, run)
         try:
-            async for page in adapter.iter_counts(since):
-                await self._count_page(adapter, run, page, items, pushing)
-                if pushing.items is not None:
-                    items = pushing.items
-            await pushing.drain()
+            async with aclosing(_read_ahead(adapter.iter_counts(since))) as pages:
+                async for page in pages:
+                    await self._count_page(adapter, run, page, items, pushing)
+                    if pushing.items is not None:
+                        items = pushing.items
+            await pushing.settle_rest()
         finally:
             await pushing.abandon()
 
@@ -392,32 +506,39 @@ class SyncManager:
         counts = self._dedupe(run, page.items)
         if not counts:
             return
-        pushes = await in_thread(self._apply_page, run, counts, items)
-        if pushes is None:  # unmapped items: read the catalog once to match them
-            items = {}
-            run.report("Reading the catalog to match new items")
-            async for item_page in adapter.iter_items():
-                run.errors.extend(item_page.skipped)
-                items.update((i.external_id, i) for i in item_page.items)
-            pushing.items = items
-            pushes = await in_thread(self._apply_page, run, counts, items)
-            assert pushes is not None
+        answered = pushing.take_answered()
+        try:
+            pushes = await in_thread(self._apply_page, run, counts, items, answered)
+            if pushes is None:  # unmapped items: read the catalog once to match them
+                items = {}
+                run.report("Reading the catalog to match new items")
+                async for item_page in adapter.iter_items():
+                    run.errors.extend(item_page.skipped)
+                    items.update((i.external_id, i) for i in item_page.items)
+                pushing.items = items
+                pushes = await in_thread(self._apply_page, run, counts, items, answered)
+                assert pushes is not None
+        except BaseException:
+            pushing.put_back(answered)
+            raise
         run.report("Syncing counts")
         if pushes:
             await pushing.start(pushes)
 
-    async def _push_and_settle(self, adapter: POSAdapter, run: _Run, pushes: list[_Push]) -> None:
-        outcomes = await adapter.push_adjustments([p.adjustment for p in pushes])
-        await in_thread(self._settle, run, pushes, outcomes)
-
-    async def _sync_store_side(self, adapter: POSAdapter, run: _Run, since: datetime) -> None:
+    async def _sync_store_side(
+        self, adapter: POSAdapter, run: _Run, moved: list[tuple[str, str, int, str, str]]
+    ) -> None:
         """Incremental runs read only what the POS changed; the store's own changes since
         the last agreement (deliveries, counts, a push the POS refused) are pushed here, each
         as its delta — the POS's count for them is taken as the agreed one, since it reported
         no change (if it did move, that move arrives with its next change and is pulled).
-        Levels written since ``since`` are looked at; a push the POS refused earlier waits
-        for the next full sync."""
-        counts = await in_thread(self._store_moved, run, since)
+        ``moved`` are the levels :meth:`_store_moved` found; a push the POS refused earlier
+        waits for the next full sync."""
+        counts = [
+            POSCount(item, loc, base)
+            for item, loc, base, product, warehouse in moved
+            if (product, warehouse) not in run.open_conflicts
+        ]
         for start in range(0, len(counts), STORE_SIDE_BATCH):
             chunk = self._dedupe(run, counts[start : start + STORE_SIDE_BATCH])
             if not chunk:
@@ -481,20 +602,42 @@ class SyncManager:
                 last_sync_at=row.last_sync_at,
             )
 
-    def _load_open_conflicts(self, run: _Run) -> set[tuple[str, str]]:
+    def _run_state(self, run: _Run) -> tuple[list[_Push], set[tuple[str, str]]]:
+        """What a run starts from, in one read: the pushes queued by earlier runs (oldest
+        first) and the (product, warehouse) levels whose conflict waits for a person."""
         with self._db.session() as session:
-            rows = session.execute(
+            rows = session.scalars(
+                select(PendingPush)
+                .where(PendingPush.integration_id == run.integration.id)
+                .order_by(PendingPush.created_at)
+            )
+            queued = [
+                _Push(
+                    row.mapping_id,
+                    POSAdjustment(
+                        external_item_id=row.external_item_id,
+                        location_id=row.external_location_id,
+                        delta=row.delta,
+                        idempotency_key=row.idempotency_key,
+                        occurred_at=row.occurred_at,
+                        reference=row.reference,
+                    ),
+                    row.new_base,
+                )
+                for row in rows
+            ]
+            waiting = session.execute(
                 select(_raw(SyncConflict.product_id), _raw(SyncConflict.warehouse_id)).where(
                     SyncConflict.integration_id == run.integration.id,
                     SyncConflict.status == ConflictStatus.OPEN.value,
                     SyncConflict.warehouse_id.is_not(None),
                 )
             )
-            return {(r[0], r[1]) for r in rows if r[1] is not None}
+            return queued, {(r[0], r[1]) for r in waiting if r[1] is not None}
 
-    def _store_moved(self, run: _Run, since: datetime) -> list[POSCount]:
+    def _store_moved(self, run: _Run, since: datetime) -> list[tuple[str, str, int, str, str]]:
         """Mapped levels written since ``since`` whose store figure differs from the agreed
-        one (no waiting conflict), as counts at the agreed quantity."""
+        one: (external item, external location, agreed quantity, product, warehouse)."""
         level = (StockLevel.product_id == POSMapping.product_id) & (
             StockLevel.warehouse_id == POSMapping.warehouse_id
         )
@@ -515,34 +658,7 @@ class SyncManager:
                     StockLevel.on_hand != POSMapping.last_synced_quantity,
                 )
             ).all()
-            return [
-                POSCount(r[0], r[1], int(r[2] or 0))
-                for r in rows
-                if (r[3], r[4]) not in run.open_conflicts and (r[0], r[1]) not in run.seen
-            ]
-
-    def _queued(self, run: _Run) -> list[_Push]:
-        with self._db.session() as session:
-            rows = session.scalars(
-                select(PendingPush)
-                .where(PendingPush.integration_id == run.integration.id)
-                .order_by(PendingPush.created_at)
-            )
-            return [
-                _Push(
-                    row.mapping_id,
-                    POSAdjustment(
-                        external_item_id=row.external_item_id,
-                        location_id=row.external_location_id,
-                        delta=row.delta,
-                        idempotency_key=row.idempotency_key,
-                        occurred_at=row.occurred_at,
-                        reference=row.reference,
-                    ),
-                    row.new_base,
-                )
-                for row in rows
-            ]
+            return [(r[0], r[1], int(r[2] or 0), r[3], r[4]) for r in rows]
 
     def _mappings(
         self, session: Session, run: _Run, counts: Sequence[POSCount]
@@ -582,47 +698,98 @@ class SyncManager:
         }
 
     def _apply_page(
-        self, run: _Run, counts: Sequence[POSCount], items: dict[str, POSItem] | None
+        self,
+        run: _Run,
+        counts: Sequence[POSCount],
+        items: dict[str, POSItem] | None,
+        answered: Answered | None = None,
     ) -> list[_Push] | None:
-        """Decide and write one page in one transaction; returns the pushes it queued, or
-        None (having written nothing) when it holds unmapped items and ``items`` (the POS
-        catalog, to match them) has not been read yet."""
-        location_map: dict[str, str] = run.integration.configuration.get("locationMap") or {}
+        """Decide and write one page in one transaction, settling in it the pushes of
+        earlier pages the POS ``answered`` (emptied once committed); returns the pushes it
+        queued, or None (having written nothing) when it holds unmapped items and ``items``
+        (the POS catalog, to match them) has not been read yet."""
         now = self._clock()
         with self._db.session() as session:
-            warehouses = {
+            work = self._page_work(session, run, counts, items, now)
+            if work is None:
+                return None
+            pushes = self._apply_counts(session, run, work, now)
+            settled = [self._settle_in(session, sent, said, now) for sent, said in answered or ()]
+        for done in settled:  # committed: now they count
+            done.note(run)
+        if answered:
+            answered.clear()
+        return pushes
+
+    def _page_work(
+        self,
+        session: Session,
+        run: _Run,
+        counts: Sequence[POSCount],
+        items: dict[str, POSItem] | None,
+        now: datetime,
+    ) -> list[tuple[POSCount, _Map]] | None:
+        """The page's counts that need a decision, with their mappings (creating those of
+        new items from ``items``); None when there are new items and no ``items`` yet."""
+        located = self._located(session, run, counts)
+        read = read_page(
+            session,
+            run.integration.id,
+            [(c.external_item_id, c.location_id, c.quantity) for c, _w in located],
+            run.open_conflicts,
+        )
+        new = [located[i] for i in read.unmapped]
+        if new and items is None:
+            return None
+        work: list[tuple[POSCount, _Map]]
+        if any(r.shared for r in read.attention):
+            # Two POS items move one level: each count sees what the ones before it in the
+            # page pulled, so every mapped count of the page is decided, in order.
+            run.shared_levels = True
+            mappings = self._mappings(session, run, [c for c, _w in located])
+            work = [
+                (c, m)
+                for c, _w in located
+                if (m := mappings.get((c.external_item_id, c.location_id))) is not None
+            ]
+        else:
+            run.processed += read.quiet  # POS, store and base agree: nothing to do
+            work = [(located[r.index][0], _Map.of(r)) for r in read.attention]
+        if new and items is not None and self._create_mappings(session, run, new, items, now):
+            # The new mappings have no base yet, so the same read returns each one created.
+            fresh = [c for c, _w in new]
+            created = read_page(
+                session,
+                run.integration.id,
+                [(c.external_item_id, c.location_id, c.quantity) for c in fresh],
+                run.open_conflicts,
+            )
+            work += [(fresh[r.index], _Map.of(r)) for r in created.attention]
+        return work
+
+    def _located(
+        self, session: Session, run: _Run, counts: Sequence[POSCount]
+    ) -> list[tuple[POSCount, uuid.UUID]]:
+        """The page's counts at locations mapped to a warehouse, with that warehouse (the
+        others are reported once per run and left out)."""
+        location_map: dict[str, str] = run.integration.configuration.get("locationMap") or {}
+        if run.warehouses is None:  # read once per run
+            run.warehouses = {
                 w.code: w.id
                 for w in session.scalars(
                     select(Warehouse).where(Warehouse.code.in_(set(location_map.values())))
                 )
             }
-            mappings = self._mappings(session, run, counts)
-            by_location: dict[str, uuid.UUID | None] = {}
-            work: list[tuple[POSCount, _Map]] = []
-            new: list[tuple[POSCount, uuid.UUID]] = []
-            for count in counts:
-                loc = count.location_id
-                if loc not in by_location:
-                    by_location[loc] = self._warehouse_for(run, loc, location_map, warehouses)
-                warehouse_id = by_location[loc]
-                if warehouse_id is None:  # reported once per run
-                    continue
-                mapping = mappings.get((count.external_item_id, loc))
-                if mapping is not None:
-                    work.append((count, mapping))
-                else:
-                    new.append((count, warehouse_id))
-            if new:
-                if items is None:
-                    return None
-                if self._create_mappings(session, run, new, items, now):
-                    created = self._mappings(session, run, [c for c, _w in new])
-                    work += [
-                        (c, m)
-                        for c, _w in new
-                        if (m := created.get((c.external_item_id, c.location_id))) is not None
-                    ]
-            return self._apply_counts(session, run, work, now)
+        located: list[tuple[POSCount, uuid.UUID]] = []
+        by_location = run.locations
+        for count in counts:
+            loc = count.location_id
+            if loc not in by_location:
+                by_location[loc] = self._warehouse_for(run, loc, location_map, run.warehouses)
+            warehouse_id = by_location[loc]
+            if warehouse_id is not None:
+                located.append((count, warehouse_id))
+        return located
 
     def _warehouse_for(
         self,
@@ -748,7 +915,7 @@ class SyncManager:
         if not work:
             return []
         movements: list[MovementRequest] = []
-        bases: list[dict[str, Any]] = []
+        bases: list[tuple[uuid.UUID, int, datetime]] = []
         pulled: dict[tuple[str, str], int] = defaultdict(int)
         existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
         pushes: list[_Push] = []
@@ -793,7 +960,7 @@ class SyncManager:
             # Until the push lands, both sides agree on the POS's current value after the pull.
             agreed = decision.new_base - decision.push_delta
             if agreed != mapping.base:
-                bases.append({"b_id": mapping.id, "b_base": agreed, "b_at": now})
+                bases.append((mapping.id, agreed, now))
             if decision.push_delta:
                 adjustment = POSAdjustment(
                     external_item_id=count.external_item_id,
@@ -807,29 +974,25 @@ class SyncManager:
                 )
                 pushes.append(_Push(mapping.id, adjustment, decision.new_base))
         apply_deltas(session, movements, existing=existing)
-        _move_bases(session, bases)
-        if pushes:
-            session.execute(
-                sa_insert(PendingPush),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "integration_id": run.integration.id,
-                        "mapping_id": p.mapping_id,
-                        "external_item_id": p.adjustment.external_item_id,
-                        "external_location_id": p.adjustment.location_id,
-                        "delta": p.adjustment.delta,
-                        "new_base": p.new_base,
-                        "idempotency_key": p.adjustment.idempotency_key,
-                        "occurred_at": p.adjustment.occurred_at,
-                        "reference": p.adjustment.reference,
-                        "attempts": 0,
-                        "last_error": None,
-                        "created_at": now,
-                    }
-                    for p in pushes
-                ],
-            )
+        move_bases(session, bases)
+        queue_pushes(
+            session,
+            run.integration.id,
+            [
+                QueuedPush(
+                    mapping_id=p.mapping_id,
+                    external_item_id=p.adjustment.external_item_id,
+                    external_location_id=p.adjustment.location_id,
+                    delta=p.adjustment.delta,
+                    new_base=p.new_base,
+                    idempotency_key=p.adjustment.idempotency_key,
+                    occurred_at=p.adjustment.occurred_at,
+                    reference=p.adjustment.reference,
+                )
+                for p in pushes
+            ],
+            now,
+        )
         return pushes
 
     def _close_conflict(
@@ -899,27 +1062,42 @@ class SyncManager:
         session.flush()
 
     def _settle(self, run: _Run, pushes: Sequence[_Push], outcomes: Sequence[PushOutcome]) -> None:
+        """:meth:`_settle_in` in a transaction of its own."""
+        with self._db.session() as session:
+            done = self._settle_in(session, pushes, outcomes, self._clock())
+        done.note(run)
+
+    def _settle_answered(self, run: _Run, answered: Answered) -> None:
+        """Several push requests' answers, settled in one transaction."""
+        now = self._clock()
+        with self._db.session() as session:
+            settled = [self._settle_in(session, sent, said, now) for sent, said in answered]
+        for done in settled:
+            done.note(run)
+
+    @staticmethod
+    def _settle_in(
+        session: Session, pushes: Sequence[_Push], outcomes: Sequence[PushOutcome], now: datetime
+    ) -> _Settled:
         """Move the bases of the pushes the POS accepted and drop them from the queue; a push
         the POS refused is reported and dropped too (its base did not move, so the next sync
         decides it afresh, under a new idempotency key)."""
-        now = self._clock()
-        bases: list[dict[str, Any]] = []
-        with self._db.session() as session:
-            for push, outcome in zip(pushes, outcomes, strict=True):
-                adj = push.adjustment
-                if not outcome.ok:
-                    run.counts["push_failed"] += 1
-                    run.errors.append(
-                        f"Push of {adj.delta:+d} for POS item {adj.external_item_id} at "
-                        f"{adj.location_id} failed: {outcome.error or 'no reason given'}"
-                    )
-                    continue
-                bases.append({"b_id": push.mapping_id, "b_base": push.new_base, "b_at": now})
-                run.counts["pushed"] += 1
-                run.updated.add((adj.external_item_id, adj.location_id))
-            _move_bases(session, bases)
-            keys = [p.adjustment.idempotency_key for p in pushes]
-            session.execute(delete(PendingPush).where(PendingPush.idempotency_key.in_(keys)))
+        done = _Settled()
+        bases: list[tuple[uuid.UUID, int, datetime]] = []
+        for push, outcome in zip(pushes, outcomes, strict=True):
+            adj = push.adjustment
+            if not outcome.ok:
+                done.failed.append(
+                    f"Push of {adj.delta:+d} for POS item {adj.external_item_id} at "
+                    f"{adj.location_id} failed: {outcome.error or 'no reason given'}"
+                )
+                continue
+            bases.append((push.mapping_id, push.new_base, now))
+            done.pushed.append((adj.external_item_id, adj.location_id))
+        move_bases(session, bases)
+        keys = [p.adjustment.idempotency_key for p in pushes]
+        session.execute(delete(PendingPush).where(PendingPush.idempotency_key.in_(keys)))
+        return done
 
     def _write_sales(self, run: _Run, totals: dict[tuple[str, str, date], int]) -> None:
         with self._db.session() as session:
@@ -1038,18 +1216,6 @@ class SyncManager:
                 if row is not None:
                     row.last_sync_at = result.started_at
                     row.sync_cursor = result.started_at.isoformat()
-
-
-def _move_bases(session: Session, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    table = cast(Table, POSMapping.__table__)
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(last_synced_quantity=bindparam("b_base"), last_synced_at=bindparam("b_at")),
-        rows,
-    )
 
 
 def _summary(result: InventorySyncResult) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -23,7 +23,16 @@ from sqlalchemy.orm import Session
 from possync_gui.domain.errors import ValidationError
 from possync_gui.domain.records import MovementRequest
 from possync_gui.store.models import StockLevel, StockMovement
-from possync_gui.store.types import utcnow
+from possync_gui.store.setwise import (
+    int_column,
+    rows_source,
+    set_based,
+    string_column,
+    text_column,
+    time_column,
+    uuid_column,
+)
+from possync_gui.store.types import UTCDateTime, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +145,16 @@ def apply_deltas(
     *,
     existing: Collection[tuple[uuid.UUID, uuid.UUID]] = (),
 ) -> int:
-    """Write many movements at once (executemany): the bulk path of a sync batch.
+    """Write many movements at once: the bulk path of a sync batch.
 
     Same ledger rule as :func:`apply_movements` — each level changes relatively and gains a
     movement row in the caller's transaction — but without reading the new figures back and
     without the below-zero refusal (a sync records what the POS already did). Returns the
     number of movements written. ``existing`` names (product, warehouse) levels the caller
     knows exist, which are then not created first.
+
+    Two statements whatever the number of rows (``UPDATE … FROM`` and ``INSERT … SELECT``
+    over the rows as one parameter; :mod:`.setwise`), executemany where SQLite is too old.
     """
     rows = [r for r in requests if r.delta]
     if not rows:
@@ -151,6 +163,11 @@ def apply_deltas(
     pairs = {(r.product_id, r.warehouse_id) for r in rows}.difference(existing)
     if pairs:
         _create_levels(session, pairs, now)
+    dialect = session.get_bind().dialect
+    if set_based(dialect):
+        _add_to_levels(session, rows, now)
+        _insert_movements(session, rows, now)
+        return len(rows)
     levels = cast(Table, StockLevel.__table__)
     session.execute(
         update(levels)
@@ -173,7 +190,7 @@ def apply_deltas(
         ],
     )
     session.execute(
-        sa_insert(StockMovement),
+        sa_insert(cast(Table, StockMovement.__table__)),
         [
             {
                 "id": uuid.uuid4(),
@@ -190,6 +207,82 @@ def apply_deltas(
         ],
     )
     return len(rows)
+
+
+_LEVEL_DELTAS = (
+    uuid_column("product_id"),
+    uuid_column("warehouse_id"),
+    int_column("delta"),
+    int_column("moves"),
+)
+_MOVEMENTS = (
+    uuid_column("id"),
+    uuid_column("product_id"),
+    uuid_column("warehouse_id"),
+    int_column("delta"),
+    string_column("reason"),
+    string_column("reference"),
+    string_column("actor"),
+    text_column("note"),
+    time_column("at"),
+)
+
+
+def _add_to_levels(session: Session, rows: Sequence[MovementRequest], now: datetime) -> None:
+    """One relative UPDATE of every level the rows move. A level moved by several rows
+    gains their sum and one version per row, as one UPDATE per row would give it."""
+    per_level: dict[tuple[uuid.UUID, uuid.UUID], list[int]] = {}
+    for r in rows:
+        total = per_level.setdefault((r.product_id, r.warehouse_id), [0, 0])
+        total[0] += r.delta
+        total[1] += 1
+    source, params = rows_source(
+        session.get_bind().dialect,
+        _LEVEL_DELTAS,
+        # In index order: each B-tree page is visited once, while it is in the cache.
+        [(p, w, d, n) for (p, w), (d, n) in sorted(per_level.items())],
+        "moved",
+    )
+    session.execute(
+        text(
+            "UPDATE stock_levels SET on_hand = stock_levels.on_hand + moved.delta, "
+            "version = stock_levels.version + moved.moves, updated_at = :now "
+            f"FROM {source} "
+            "WHERE stock_levels.product_id = moved.product_id "
+            "AND stock_levels.warehouse_id = moved.warehouse_id"
+        ).bindparams(bindparam("now", type_=UTCDateTime())),
+        {**params, "now": now},
+    )
+
+
+def _by_level(r: MovementRequest) -> tuple[uuid.UUID, uuid.UUID]:
+    return (r.product_id, r.warehouse_id)
+
+
+def _insert_movements(session: Session, rows: Sequence[MovementRequest], now: datetime) -> None:
+    names = ", ".join(c.name for c in _MOVEMENTS)
+    source, params = rows_source(
+        session.get_bind().dialect,
+        _MOVEMENTS,
+        [
+            (
+                uuid.uuid4(),
+                r.product_id,
+                r.warehouse_id,
+                r.delta,
+                str(r.reason),
+                r.reference,
+                r.actor,
+                r.note,
+                r.at or now,
+            )
+            for r in sorted(rows, key=_by_level)
+        ],
+        "moves",
+    )
+    session.execute(
+        text(f"INSERT INTO stock_movements ({names}) SELECT {names} FROM {source}"), params
+    )
 
 
 def ledger_mismatches(session: Session) -> list[tuple[uuid.UUID, uuid.UUID, int, int]]:
