@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -103,6 +103,8 @@ class IntegrationsPresenter(QObject):
                 )
             )
         self.warehouses = await self._facade.list_warehouses()
+        # A sync may have started while this read was awaiting: the row says so now.
+        rows = [replace(r, syncing=r.syncing or self.is_syncing(r.id)) for r in rows]
         self.model.set_rows(rows)
         self.loaded.emit(len(rows))  # the tab selects the row again, which reloads its log
 
