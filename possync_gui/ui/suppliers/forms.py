@@ -9,6 +9,7 @@ Enter (``lookup_requested``), answered with ``show_product``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -53,7 +54,7 @@ def _error_label() -> QLabel:
 class _Form(QDialog):
     """Save/Cancel, an error line, and Save disabled while the presenter works."""
 
-    def __init__(self, title: str, parent: Any = None) -> None:
+    def __init__(self, title: str, on_save: Callable[[], None], parent: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.error_label = _error_label()
@@ -61,7 +62,7 @@ class _Form(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.save_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.buttons.accepted.connect(self._on_save_clicked)
+        self.buttons.accepted.connect(on_save)
         self.buttons.rejected.connect(self.reject)
         #: Where the cursor starts when the form opens.
         self.first_field: QWidget = self.buttons
@@ -76,9 +77,6 @@ class _Form(QDialog):
         layout.addWidget(self.error_label)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
-
-    def _on_save_clicked(self) -> None:
-        raise NotImplementedError
 
     def _saving(self) -> None:
         self.error_label.hide()
@@ -99,7 +97,8 @@ class SupplierForm(_Form):
     save_requested = Signal(object)
 
     def __init__(self, supplier: SupplierRecord | None = None, parent: Any = None) -> None:
-        super().__init__(f"Edit supplier — {supplier.code}" if supplier else "Add supplier", parent)
+        title = f"Edit supplier — {supplier.code}" if supplier else "Add supplier"
+        super().__init__(title, self._on_save_clicked, parent)
         self.supplier = supplier
         self.code = QLineEdit()
         self.code.setPlaceholderText("e.g. supplier-abc (used in files and on the command line)")
@@ -166,7 +165,7 @@ class MappingForm(_Form):
         title = (
             f"Edit {mapping.supplier_code} → {mapping.sku}" if mapping else "Add supplier product"
         )
-        super().__init__(title, parent)
+        super().__init__(title, self._on_save_clicked, parent)
         self.mapping = mapping
         self.supplier = QComboBox()
         for s in suppliers:
