@@ -598,35 +598,6 @@ class _Batch:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _from_candidate(c: q.Candidate) -> _Row:
-    facts = StockFacts(
-        on_hand=c.on_hand,
-        on_order=int(c.on_order or 0),
-        minimum_stock=c.minimum_stock,
-        units_sold=int(c.units_sold or 0),
-        manual_reorder_point=c.manual_reorder_point,
-        reorder_quantity=c.reorder_quantity,
-        max_stock=c.max_stock,
-        lead_time_days=c.lead_time_days if c.supplier_id is not None else None,
-        pack_size=int(c.pack_size or 1),
-        min_order_qty=int(c.min_order_qty or 0),
-    )
-    return _Row(
-        c.product_id,
-        c.warehouse_id,
-        c.sku,
-        c.name,
-        facts,
-        c.supplier_id,
-        c.alert_id,
-        c.alert_status,
-        c.snoozed_until,
-        c.alert_urgency,
-        c.alert_created_at,
-        c.alert_signature,
-    )
-
-
 def _without_order(facts: StockFacts) -> StockFacts:
     return replace(facts, on_order=0)
 

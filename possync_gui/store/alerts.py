@@ -13,15 +13,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    Float,
     and_,
     bindparam,
     case,
-    cast,
     func,
     insert,
     or_,
@@ -35,7 +32,6 @@ from sqlalchemy.types import String, Text, TypeDecorator
 from possync_gui.domain.enums import AlertStatus, UrgencyLevel
 from possync_gui.domain.errors import NotFoundError, ValidationError
 from possync_gui.domain.purchasing import OPEN_ALERT_STATES, OPEN_PO_STATES, AlertQuery, AlertRecord
-from possync_gui.domain.reorder import DEFAULT_LEAD_TIME_DAYS
 from possync_gui.store import models as m
 from possync_gui.store.types import utcnow
 
@@ -43,69 +39,8 @@ _OPEN_ALERTS = [s.value for s in OPEN_ALERT_STATES]
 _OPEN_POS = [s.value for s in OPEN_PO_STATES]
 
 
-@dataclass(slots=True)
-class Candidate:
-    """One stock level the alert run must judge, with an open alert's state when it has one."""
-
-    product_id: uuid.UUID
-    warehouse_id: uuid.UUID
-    sku: str
-    name: str
-    on_hand: int
-    minimum_stock: int
-    manual_reorder_point: int | None
-    reorder_quantity: int | None
-    max_stock: int | None
-    units_sold: int | None
-    supplier_id: uuid.UUID | None
-    lead_time_days: int | None
-    pack_size: int
-    min_order_qty: int
-    on_order: int
-    alert_id: uuid.UUID | None
-    alert_status: str | None
-    alert_urgency: str | None
-    snoozed_until: datetime | None
-    alert_created_at: datetime | None
-    #: What the open alert says now: (on hand, reorder point, suggested qty, on order, supplier)
-    alert_stock: int | None = None
-    alert_reorder_point: int | None = None
-    alert_quantity: int | None = None
-    alert_on_order: int | None = None
-    alert_supplier: uuid.UUID | None = None
-
-    @property
-    def alert_signature(self) -> tuple[Any, ...]:
-        return (
-            self.alert_urgency,
-            self.alert_stock,
-            self.alert_reorder_point,
-            self.alert_quantity,
-            self.alert_on_order,
-            self.alert_supplier,
-        )
-
-
 def sales_since(window_days: int, today: date) -> date:
     return date.fromordinal(today.toordinal() - window_days + 1)
-
-
-def _preferred() -> Any:
-    """One preferred supplier mapping per product (the lowest id if data has two)."""
-    sp = m.SupplierProduct
-    ranked = (
-        select(
-            sp.product_id,
-            sp.supplier_id,
-            sp.lead_time_days,
-            sp.pack_size,
-            sp.min_order_qty,
-            func.row_number().over(partition_by=sp.product_id, order_by=sp.id).label("rn"),
-        )
-        .where(sp.is_preferred.is_(True))
-        .subquery()
-    )
-    return select(ranked).where(ranked.c.rn == 1).subquery("pref")
 
 
 def _on_order() -> Any:
@@ -121,123 +56,6 @@ def _on_order() -> Any:
         .group_by(line.product_id, po.warehouse_id)
         .subquery("onord")
     )
-
-
-def candidate_rows(
-    session: Session,
-    *,
-    since: date,
-    window_days: int,
-    max_multiplier: Decimal,
-    max_threshold: Decimal,
-    product_ids: Sequence[uuid.UUID] | None = None,
-    warehouse_id: uuid.UUID | None = None,
-    changed_since: datetime | None = None,
-) -> list[Candidate]:
-    """Stock levels that may need an alert, or that have an open one to update or resolve.
-
-    The pre-filter is looser than the rules (float maths, the largest multiplier and
-    threshold of any warehouse, one unit of slack), so it never drops a level the exact
-    rules would flag; products with neither sales nor a manual point come back too, so the
-    run can report them."""
-    sl, p = m.StockLevel, m.Product
-    sd = m.SalesDaily
-    sales = (
-        select(sd.product_id, sd.warehouse_id, func.sum(sd.quantity).label("sold"))
-        .where(sd.day >= since)
-        .group_by(sd.product_id, sd.warehouse_id)
-    )
-    if product_ids is not None:
-        sales = sales.where(sd.product_id.in_(product_ids))
-    sales_q = sales.subquery("sales")
-    pref = _preferred()
-    onord = _on_order()
-    alert = m.StockAlert
-    open_alert = (
-        select(
-            alert.id,
-            alert.product_id,
-            alert.warehouse_id,
-            alert.status,
-            alert.urgency_level,
-            alert.snoozed_until,
-            alert.created_at,
-            alert.current_stock,
-            alert.reorder_point,
-            alert.reorder_quantity,
-            alert.on_order,
-            alert.preferred_supplier_id,
-        )
-        .where(alert.status.in_(_OPEN_ALERTS))
-        .subquery("oa")
-    )
-    on_order = func.coalesce(onord.c.qty, 0)
-    available = sl.on_hand + on_order
-    avg = cast(func.coalesce(sales_q.c.sold, 0), Float) / float(window_days)
-    lead = func.coalesce(pref.c.lead_time_days, DEFAULT_LEAD_TIME_DAYS)
-    mult = max(float(max_multiplier), 1.0)
-    loose_rp = func.coalesce(p.reorder_point, avg * lead * mult + 1 + p.minimum_stock)
-    prefilter = or_(
-        sl.on_hand <= p.minimum_stock,
-        sl.on_hand <= 0,
-        available <= loose_rp * (1.0 + float(max_threshold)) + 1,
-        and_(sales_q.c.sold.is_(None), p.reorder_point.is_(None)),
-        open_alert.c.id.is_not(None),
-    )
-    query = (
-        select(
-            sl.product_id,
-            sl.warehouse_id,
-            p.sku,
-            p.name,
-            sl.on_hand,
-            p.minimum_stock,
-            p.reorder_point,
-            p.reorder_quantity,
-            p.max_stock,
-            sales_q.c.sold,
-            pref.c.supplier_id,
-            pref.c.lead_time_days,
-            func.coalesce(pref.c.pack_size, 1),
-            func.coalesce(pref.c.min_order_qty, 0),
-            on_order,
-            open_alert.c.id,
-            open_alert.c.status,
-            open_alert.c.urgency_level,
-            open_alert.c.snoozed_until,
-            open_alert.c.created_at,
-            open_alert.c.current_stock,
-            open_alert.c.reorder_point,
-            open_alert.c.reorder_quantity,
-            open_alert.c.on_order,
-            open_alert.c.preferred_supplier_id,
-        )
-        .join(p, p.id == sl.product_id)
-        .outerjoin(
-            sales_q,
-            and_(sales_q.c.product_id == sl.product_id, sales_q.c.warehouse_id == sl.warehouse_id),
-        )
-        .outerjoin(pref, pref.c.product_id == sl.product_id)
-        .outerjoin(
-            onord,
-            and_(onord.c.product_id == sl.product_id, onord.c.warehouse_id == sl.warehouse_id),
-        )
-        .outerjoin(
-            open_alert,
-            and_(
-                open_alert.c.product_id == sl.product_id,
-                open_alert.c.warehouse_id == sl.warehouse_id,
-            ),
-        )
-        .where(prefilter)
-    )
-    if product_ids is not None:
-        query = query.where(sl.product_id.in_(product_ids))
-    if warehouse_id is not None:
-        query = query.where(sl.warehouse_id == warehouse_id)
-    if changed_since is not None:
-        query = query.where(sl.updated_at >= changed_since)
-    return [Candidate(*row) for row in session.execute(query)]
 
 
 def count_levels(session: Session) -> int:
