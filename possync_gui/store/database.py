@@ -72,11 +72,27 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+#: Per connection: the page cache (KiB) and the memory-mapped window (bytes) of SQLite.
+SQLITE_CACHE_KIB = 65_536
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+SQLITE_CHECKPOINT_PAGES = 10_000
+
+
 def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA busy_timeout=5000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # SQLite's default page cache is 2 MB per connection: a sync page or an alert batch over
+    # a store of 100,000+ levels then re-reads its index pages from the file on every
+    # statement. 64 MB (allocated as used) and memory-mapped reads keep them at hand.
+    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    # A checkpoint (which does fsync) every 1,000 WAL pages by default: an incremental sync
+    # writing ~1,500 pages paid one in its commit. Every 10,000 pages (40 MB of WAL) is ten
+    # times fewer fsyncs for the same pages copied.
+    cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
     row = cur.execute("PRAGMA journal_mode").fetchone()
     if row and str(row[0]).lower() not in ("wal", "memory"):
         cur.execute("PRAGMA journal_mode=WAL")
