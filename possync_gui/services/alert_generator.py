@@ -204,7 +204,7 @@ class AlertGenerator:
                     if progress is not None:
                         progress(batch + 1, summary.batches)
                 with conn.begin():
-                    records = sql.touched_records(conn, written)
+                    records = sql.touched_records(conn, written, now, *names)
             finally:
                 conn.rollback()  # whatever a failure left open
                 with conn.begin():
@@ -230,7 +230,6 @@ class AlertGenerator:
             )
             for pid, sku, wh, source in summary.problems
         ]
-        del names
         new_critical = sum(
             1
             for r in records

@@ -38,6 +38,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import UUID as PGUUID
@@ -47,7 +48,7 @@ from possync_gui.domain.enums import AlertStatus
 from possync_gui.domain.purchasing import OPEN_ALERT_STATES, OPEN_PO_STATES, AlertRecord
 from possync_gui.domain.reorder import DEFAULT_LEAD_TIME_DAYS, AlertParams
 from possync_gui.store import models as m
-from possync_gui.store.alerts import record_query, to_record
+from possync_gui.store.alerts import RawId, RawJSON, new_record, record_query, to_record
 from possync_gui.store.types import UTCDateTime
 
 BATCH_PRODUCTS = 100
@@ -497,18 +498,43 @@ def write_batch(conn: Connection, batch_no: int, now: datetime) -> None:
     )
 
 
-def touched_records(conn: Connection, last_batch: int) -> list[AlertRecord]:
-    """The alerts this run created or changed (in batches up to ``last_batch``)."""
+def touched_records(
+    conn: Connection,
+    last_batch: int,
+    now: datetime,
+    warehouse_codes: dict[uuid.UUID, str],
+    suppliers: dict[uuid.UUID, tuple[str, str]],
+) -> list[AlertRecord]:
+    """The alerts this run created or changed (in batches up to ``last_batch``).
+
+    The created ones are built from the work table as written (their times are ``now``,
+    their names come from ``warehouse_codes`` and ``suppliers``): reading 270,000 of them
+    back through the alerts' joins and column types cost more than judging the store. The
+    changed ones, which keep their own history (created, snoozed, ordered), are read back."""
+    done = work.c.batch_no <= last_batch
+    fresh = select(
+        type_coerce(work.c.new_id, RawId()),
+        type_coerce(work.c.product_id, RawId()),
+        work.c.sku,
+        work.c.name,
+        type_coerce(work.c.warehouse_id, RawId()),
+        work.c.on_hand,
+        work.c.minimum_stock,
+        work.c.reorder_point,
+        work.c.quantity,
+        work.c.on_order,
+        work.c.urgency,
+        work.c.status,
+        type_coerce(work.c.supplier_id, RawId()),
+        type_coerce(work.c.details, RawJSON()),
+    ).where(work.c.action == NEW, done)
+    records = [new_record(row, now, warehouse_codes, suppliers) for row in conn.execute(fresh)]
     a: Any = m.StockAlert.__table__
-    query = (
-        record_query()
-        .join(
-            work,
-            a.c.id == func.coalesce(work.c.alert_id, work.c.new_id),
-        )
-        .where(work.c.action.in_([NEW, UPDATE]), work.c.batch_no <= last_batch)
+    changed = (
+        record_query().join(work, a.c.id == work.c.alert_id).where(work.c.action == UPDATE, done)
     )
-    return [to_record(row) for row in conn.execute(query)]
+    records.extend(to_record(row) for row in conn.execute(changed))
+    return records
 
 
 def drop_work(conn: Connection) -> None:

@@ -90,7 +90,7 @@ def update_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 # -- reads for the tab and the CLI -------------------------------------------------------
-class _RawJSON(TypeDecorator[Any]):
+class RawJSON(TypeDecorator[Any]):
     """A JSON column read as it comes from the driver (text on SQLite): the record parses
     it when its explanation is asked for."""
 
@@ -98,7 +98,7 @@ class _RawJSON(TypeDecorator[Any]):
     cache_ok = True
 
 
-class _RawId(TypeDecorator[Any]):
+class RawId(TypeDecorator[Any]):
     """An id column read as the driver gives it (hex text on SQLite): few warehouses and
     suppliers recur across many alerts, so ``_uuid`` turns each into a UUID once."""
 
@@ -113,13 +113,18 @@ def _uuid(raw: Any) -> uuid.UUID | None:
     return uuid.UUID(hex=str(raw))
 
 
+def _id(raw: Any) -> uuid.UUID:
+    """An id as read (a UUID on PostgreSQL, hex text on SQLite)."""
+    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(hex=raw)
+
+
 _T = m.StockAlert.__table__.c
 _RECORD_COLUMNS = (
     _T.id,
     _T.product_id,
     _T.product_code,
     _T.product_name,
-    type_coerce(_T.warehouse_id, _RawId()),
+    type_coerce(_T.warehouse_id, RawId()),
     _T.current_stock,
     _T.minimum_stock,
     _T.reorder_point,
@@ -127,10 +132,10 @@ _RECORD_COLUMNS = (
     _T.on_order,
     _T.urgency_level,
     _T.status,
-    type_coerce(_T.preferred_supplier_id, _RawId()),
+    type_coerce(_T.preferred_supplier_id, RawId()),
     _T.created_at,
     _T.updated_at,
-    type_coerce(_T.details, _RawJSON()),
+    type_coerce(_T.details, RawJSON()),
     _T.dismissed_reason,
     _T.snoozed_until,
     _T.resolved_at,
@@ -212,6 +217,43 @@ def to_record(row: Any) -> AlertRecord:
         resolved_at=resolved,
         purchase_order_id=po_id,
         purchase_order_number=po,
+    )
+
+
+def new_record(
+    row: Any,
+    now: datetime,
+    warehouse_codes: dict[uuid.UUID, str],
+    suppliers: dict[uuid.UUID, tuple[str, str]],
+) -> AlertRecord:
+    """An alert created at ``now`` from the columns the whole-store run wrote it with (id,
+    product, SKU, name, warehouse, stock, minimum, reorder point, quantity, on order,
+    urgency, status, supplier, details): nothing of it needs reading back."""
+    (alert_id, product_id, code, name, wh, stock, minimum, rp, qty, on_order, urgency, status,
+     supplier, details) = row  # fmt: skip
+    warehouse_id = _uuid(wh) or _id(wh)  # few warehouses: cached
+    supplier_id = _uuid(supplier)
+    sup_code, sup_name = (None, None) if supplier_id is None else suppliers[supplier_id]
+    return AlertRecord(
+        id=_id(alert_id),
+        product_id=_id(product_id),
+        product_code=code,
+        product_name=name,
+        warehouse_id=warehouse_id,
+        warehouse_code=warehouse_codes[warehouse_id],
+        current_stock=stock,
+        minimum_stock=minimum,
+        reorder_point=rp,
+        reorder_quantity=qty,
+        on_order=on_order,
+        urgency_level=_URGENCIES[urgency],
+        status=_STATUSES[status],
+        preferred_supplier_id=supplier_id,
+        supplier_code=sup_code,
+        supplier_name=sup_name,
+        created_at=now,
+        updated_at=now,
+        stored_inputs=details or {},
     )
 
 

@@ -175,6 +175,33 @@ def test_runs_update_one_alert_never_duplicate_it(shop: Shop) -> None:
     assert shop.alerts()["LOWISH"].current_stock == 5  # the adjustment re-judged it at once
 
 
+def test_a_run_returns_its_alerts_as_the_store_holds_them(shop: Shop) -> None:
+    """What a whole-store run returns (built as it writes) is what the store then reads
+    back, field by field, for the alerts it created and for those it changed."""
+
+    def stored() -> dict[uuid.UUID, Any]:
+        return {a.id: a for a in shop.run(shop.facade.list_alerts())}
+
+    created = shop.run(shop.facade.run_stock_check()).alerts
+    assert len(created) == 4
+    held = stored()
+    for record in created:
+        assert record == held[record.id]
+        assert record.inputs == held[record.id].inputs
+    suppliers = {r.supplier_code for r in created}
+    assert None in suppliers and "acme" in suppliers
+    shop.run(shop.facade.adjust_stock("LOWISH", "main", -3, "damage", "ann"))
+    shop.clock[0] += timedelta(hours=1)
+    with shop.db.session() as s:  # the adjustment re-judged it; make the full run do it
+        s.execute(m.StockAlert.__table__.update().values(current_stock=99))
+        s.commit()
+    changed = shop.run(shop.facade.run_stock_check()).alerts
+    held = stored()
+    assert {r.id for r in changed} == set(held)
+    for record in changed:
+        assert record == held[record.id]
+
+
 def test_an_alert_resolves_itself_when_stock_comes_back(shop: Shop) -> None:
     shop.run(shop.facade.run_stock_check())
     shop.run(shop.facade.adjust_stock("LOWISH", "main", 60, "count", "ann"))
