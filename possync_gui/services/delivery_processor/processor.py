@@ -116,9 +116,11 @@ class DeliveryProcessor:
             delivery = DeliveryInput.from_seed(delivery)
         self._check_header(delivery)
         with self._db.session() as session:
-            header = self._header(session, delivery)
+            # Posted before: say so, whatever has become of its order since.
             existing = _delivery_row(session, delivery.delivery_id)
-        if existing is not None:
+            header = None if existing else self._header(session, delivery)
+        if existing is not None or header is None:
+            assert existing is not None
             return self._again(existing, delivery)
         try:
             with self._db.session() as session:
