@@ -13,7 +13,7 @@ from possync_gui.domain.receiving import DeliveryInput, DeliveryLineInput
 from possync_gui.domain.sync import SyncStatus
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.store.database import Database
-from tests.fakes.sync_world import WAREHOUSE, SquareSide, Spec, Store, add_integration, sync
+from tests.fakes.sync_world import WAREHOUSE, Spec, SquareSide, Store, add_integration, sync
 
 KEY = "square-dock"
 
