@@ -124,6 +124,8 @@ def _optional_text(data: dict[str, Any], key: str) -> str | None:
     text = str(value).strip()
     if len(text) > REF_LENGTH:
         raise ValidationError(f"'{key}' is longer than {REF_LENGTH} characters.")
+    if "\x00" in text:
+        raise ValidationError(f"'{key}' contains a NUL character (a damaged file?).")
     return text or None
 
 

@@ -216,6 +216,7 @@ class DeliveryProcessor:
         *,
         first_index: Sequence[int] | None = None,
     ) -> list[Verdict]:
+        items = [_without_nul(i) for i in items]
         refs = [r for i in items for r in (i.product_ref, i.product_code) if r]
         judge = ItemJudge(
             products=q.products_by_refs(session, refs),
@@ -419,6 +420,26 @@ def _not_receivable(order: m.PurchaseOrder, *, posting: bool = True) -> str:
     return (
         f"Purchase order {order.order_number} is {status}: only approved, sent or partially "
         "received orders can be received" + ("; nothing was posted." if posting else ".")
+    )
+
+
+def _without_nul(item: DeliveryLineInput) -> DeliveryLineInput:
+    """A NUL character cannot be stored (PostgreSQL refuses it in text): such an item is
+    rejected, and its texts are kept without the NULs."""
+    texts = [item.product_ref, item.product_code or "", item.lot or "", *item.serial_numbers]
+    if not any("\x00" in t for t in texts):
+        return item
+
+    def clean(text: str | None) -> str | None:
+        return None if text is None else text.replace("\x00", "")
+
+    return replace(
+        item,
+        product_ref=item.product_ref.replace("\x00", ""),
+        product_code=clean(item.product_code),
+        lot=clean(item.lot),
+        serial_numbers=tuple(s.replace("\x00", "") for s in item.serial_numbers),
+        problem=item.problem or "contains a NUL character (a damaged file?)",
     )
 
 
