@@ -221,6 +221,9 @@ def _whole_number(value: Any, problems: list[str]) -> int:
     if not number.is_finite() or number != number.to_integral_value():
         problems.append(f"quantityReceived {value!r} is not a whole number")
         return 0
+    if number.adjusted() > 15:  # int() of 1e999999999 would take all the memory there is
+        problems.append(f"quantityReceived {value!r} is far too large")
+        return 0
     return int(number)
 
 

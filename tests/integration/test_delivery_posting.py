@@ -259,3 +259,16 @@ def test_an_unplanned_delivery_takes_any_product_by_sku_barcode_or_id(world: Wor
     ]
     with pytest.raises(NotFoundError):
         asyncio.run(world.facade.delivery_detail("NOPE"))
+
+
+def test_a_huge_or_odd_cost_is_rejected_not_a_crash(world: World) -> None:
+    items = [
+        _item("WIDGET-001", 1, unitCost=1e26),
+        _item("WIDGET-001", 1, unitCost="NaN"),
+        _item("WIDGET-001", 1, unitCost="Infinity"),
+        _item("WIDGET-001", 2, unitCost="0.10"),
+    ]
+    result = world.post(seed_delivery(world, "ODD", items=items))
+    assert [i.status for i in result.items] == [ItemStatus.REJECTED] * 3 + [ItemStatus.ACCEPTED]
+    assert "too large" in (result.items[0].error or "")
+    assert world.on_hand("WIDGET-001") == 2

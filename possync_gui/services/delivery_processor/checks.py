@@ -135,10 +135,10 @@ class ItemJudge:
         if cost is not None:
             if not cost.is_finite() or cost < 0:
                 raise RejectedError(f"unit cost {cost} is not an amount of 0 or more")
+            if cost > MAX_UNIT_COST:  # before quantize, which overflows on huge numbers
+                raise RejectedError(f"unit cost {cost} is too large")
             if cost != cost.quantize(Decimal("0.01")):
                 raise RejectedError(f"unit cost {cost} has more than 2 decimal places")
-            if cost > MAX_UNIT_COST:
-                raise RejectedError(f"unit cost {cost} is too large")
         if item.lot is not None and len(item.lot) > REF_LENGTH:
             raise RejectedError(f"lot is longer than {REF_LENGTH} characters")
 

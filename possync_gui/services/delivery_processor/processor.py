@@ -468,8 +468,8 @@ def _item_row(delivery_id: uuid.UUID, v: Verdict, item: DeliveryLineInput) -> di
         and cost is not None
         and (
             not cost.is_finite()
+            or abs(cost) >= Decimal("1e10")  # first: quantize overflows on huge numbers
             or cost != cost.quantize(Decimal("0.01"))
-            or abs(cost) >= Decimal("1e10")
         )
     ):
         cost = None
