@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from possync_gui.domain.barcodes import normalize_gtin
 from possync_gui.domain.enums import AlertStatus, PurchaseOrderStatus
 from possync_gui.store import models as m
+from possync_gui.store.setwise import int_column, rows_source, set_based, uuid_column
 
 #: Parameters per IN list: well under SQLite's and PostgreSQL's limits.
 CHUNK = 900
@@ -175,16 +176,33 @@ def insert_serials(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def add_received(session: Session, per_line: dict[uuid.UUID, int]) -> None:
-    """Add the received units to their order lines (relative, like the ledger)."""
+    """Add the received units to their order lines (relative, like the ledger): one
+    ``UPDATE … FROM`` over all of them (:mod:`..setwise`), executemany on an old SQLite."""
     if not per_line:
+        return
+    rows = sorted(per_line.items())
+    dialect = session.get_bind().dialect
+    if set_based(dialect):
+        source, params = rows_source(dialect, _RECEIVED, rows, "got")
+        session.execute(
+            text(
+                "UPDATE purchase_order_lines "
+                "SET received_quantity = purchase_order_lines.received_quantity + got.units "
+                f"FROM {source} WHERE purchase_order_lines.id = got.id"
+            ),
+            params,
+        )
         return
     table = cast(Table, m.PurchaseOrderLine.__table__)
     session.execute(
         update(table)
         .where(table.c.id == bindparam("b_id"))
         .values(received_quantity=table.c.received_quantity + bindparam("b_units")),
-        [{"b_id": k, "b_units": v} for k, v in sorted(per_line.items())],
+        [{"b_id": k, "b_units": v} for k, v in rows],
     )
+
+
+_RECEIVED = (uuid_column("id"), int_column("units"))
 
 
 def settle_order(
