@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from possync_gui.domain.enums import MovementReason, PurchaseOrderStatus
-from possync_gui.domain.errors import ValidationError
+from possync_gui.domain.errors import DatabaseError, ValidationError
 from possync_gui.domain.receiving import (
     OVER_RECEIPT_TOLERANCE_DEFAULT,
     REF_LENGTH,
@@ -64,6 +64,10 @@ RECEIVABLE_STATES = (
 #: A receipt time further ahead than this is a clock or typing mistake.
 FUTURE_SLACK = timedelta(minutes=10)
 _INT_MAX = 2_147_483_647
+#: How often a posting transaction that lost a race is tried.
+ATTEMPTS = 3
+#: The advisory lock namespace of receiving ("RCV" in ASCII).
+_LOCK_NS = 0x524356
 
 
 class DeliveryProcessor:
@@ -122,20 +126,34 @@ class DeliveryProcessor:
         if existing is not None or header is None:
             assert existing is not None
             return self._again(existing, delivery)
-        try:
+        return self._post_new(delivery, header)
+
+    def _post_new(self, d: DeliveryInput, header: Header) -> DeliveryResult:
+        """The posting transaction, tried again when it lost a race it can win next time:
+        a PostgreSQL deadlock (a sync writing the same levels), a busy SQLite, a serial
+        another delivery stored at the same moment (the next try rejects that item). The
+        same delivery posted meanwhile elsewhere is reported as already posted."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with self._db.session() as session:
+                    return self._first_post(session, d, header)
+            except IntegrityError:
+                reason = "a concurrent write (unique serial)"
+            except DatabaseError as err:
+                if not (err.retryable or "deadlock" in str(err)) or attempt == ATTEMPTS:
+                    raise
+                reason = str(err)
             with self._db.session() as session:
-                return self._first_post(session, delivery, header)
-        except IntegrityError:
-            with self._db.session() as session:
-                existing = _delivery_row(session, delivery.delivery_id)
-            if existing is None:  # a serial another delivery took at the same moment
-                raise ValidationError(
-                    "Another delivery received some of these serial numbers at the same "
-                    "moment; nothing was posted. Post again to see which.",
-                    retryable=True,
-                ) from None
-            log.info("delivery %s was posted meanwhile by another desktop", delivery.delivery_id)
-            return self._again(existing, delivery)
+                existing = _delivery_row(session, d.delivery_id)
+            if existing is not None:
+                log.info("delivery %s was posted meanwhile by another desktop", d.delivery_id)
+                return self._again(existing, d)
+            log.info("posting delivery %s again after %s", d.delivery_id, reason)
+        raise ValidationError(
+            "Another delivery received some of these serial numbers at the same moment; "
+            "nothing was posted. Post again.",
+            retryable=True,
+        )
 
     def _check_header(self, d: DeliveryInput) -> None:
         if not d.delivery_id.strip():
@@ -192,6 +210,7 @@ class DeliveryProcessor:
                 "created_at": now,
             },
         )
+        _serialize_warehouse(session, header.warehouse_id)
         order = self._locked_order(session, header)
         verdicts = self._judge(session, d.items, header, d.confirm_over_receipt)
         q.insert_items(
@@ -384,6 +403,16 @@ class DeliveryProcessor:
             short_shipped=result.short_shipped,
             product_ids=result.product_ids,
         )
+
+
+def _serialize_warehouse(session: Session, warehouse_id: uuid.UUID) -> None:
+    """PostgreSQL: deliveries into one warehouse post one after the other (a transaction
+    advisory lock, in the two-key space the sync lock's one-key locks do not share), so two
+    of them never deadlock on the levels they both raise. SQLite has one writer anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(warehouse_id.bytes[:4], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": _LOCK_NS, "key": key})
 
 
 def _delivery_row(session: Session, external_id: str) -> uuid.UUID | None:

@@ -98,7 +98,14 @@ def products_by_refs(session: Session, refs: Iterable[str]) -> dict[str, Product
 def lock_order(session: Session, order_id: uuid.UUID) -> m.PurchaseOrder:
     """The order, locked for the rest of the transaction (PostgreSQL ``FOR UPDATE``; SQLite
     holds one writer at a time), so two deliveries against it count on each other."""
-    stmt = select(m.PurchaseOrder).where(m.PurchaseOrder.id == order_id).with_for_update()
+    # NO KEY UPDATE: the delivery row inserted just before holds a KEY SHARE lock on the
+    # order (its foreign key), which a plain FOR UPDATE of another delivery would wait on
+    # while holding its own: a deadlock.
+    stmt = (
+        select(m.PurchaseOrder)
+        .where(m.PurchaseOrder.id == order_id)
+        .with_for_update(key_share=True)
+    )
     return session.execute(stmt).scalar_one()
 
 
