@@ -252,11 +252,10 @@ class ScanBoard:
             return ScanOutcome(Outcome.MISREAD, scan.error or "Could not read the barcode")
         if product is None:
             self._unknown += 1
-            self.unknown_codes.append(scan.lookup_key)
+            self.unknown_codes.append(scan.code or scan.raw)
             self._undo.append(("unknown",))
-            return ScanOutcome(
-                Outcome.UNKNOWN, f"Unknown code {scan.lookup_key}: nothing was added"
-            )
+            code = scan.code or scan.raw
+            return ScanOutcome(Outcome.UNKNOWN, f"Unknown code {code}: nothing was added")
         bucket = (scan.lot, scan.expiry)
         if not product.is_serialized:
             return self._add(product, bucket, scan.units, None, serial_in_store)

@@ -222,8 +222,9 @@ class MainWindow(QMainWindow):
         """Find serial (Ctrl+Shift+S): one instance, non-modal."""
         if self.serial_dialog is None:
             self.serial_dialog = SerialLookupDialog(self.facade, parent=self)
+        if self.serial_dialog.isVisible():
+            self.serial_dialog.raise_()
         self.serial_dialog.show()
-        self.serial_dialog.raise_()
         self.serial_dialog.activateWindow()
 
     def _show_orders(self, order_numbers: list[str]) -> None:

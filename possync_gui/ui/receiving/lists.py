@@ -25,14 +25,14 @@ def local(when: Any) -> str:
 ORDER_COLUMNS: tuple[Col[PurchaseOrderRecord], ...] = (
     Col("Order", lambda o: o.order_number),
     Col("Supplier", lambda o: f"{o.supplier_code} — {o.supplier_name}"),
-    Col("Warehouse", lambda o: o.warehouse_code),
-    Col("Status", lambda o: str(o.status).replace("_", " ")),
     Col(
         "Received / ordered",
         lambda o: f"{o.received_units:,} / {o.ordered_units:,}",
         lambda o: o.ordered_units - o.received_units,
         numeric=True,
     ),
+    Col("Status", lambda o: str(o.status).replace("_", " ")),
+    Col("Warehouse", lambda o: o.warehouse_code),
     Col("Created", lambda o: local(o.created_at), lambda o: o.created_at.timestamp()),
 )
 

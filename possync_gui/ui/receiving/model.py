@@ -66,6 +66,8 @@ BOARD_NUMERIC = {BoardColumn.EXPECTED, BoardColumn.SCANNED, BoardColumn.REMAININ
 def serials_text(line: BoardLine) -> str:
     """Short: the serial count (and how many are flagged), or the lots."""
     if line.product.is_serialized:
+        if not line.serials:
+            return "serialized: one serial per unit"
         text = f"{len(line.serials)} serial{'s' if len(line.serials) != 1 else ''}"
         if line.serials:
             text += f" (last {next(reversed(line.serials))})"

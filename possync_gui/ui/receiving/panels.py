@@ -217,6 +217,7 @@ class HistoryPanel(QWidget):
         self.detail.setWordWrap(True)
         self.items_proxy = SortFilterProxy(presenter.items, self)
         self.items = make_table(self.items_proxy)
+        self.items.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # the delivery's order
         self.confirm = QPushButton("Confirm over-receipt…")
         self.confirm.setEnabled(False)
         self.confirm.clicked.connect(self._on_confirm)

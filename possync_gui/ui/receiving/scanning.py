@@ -277,8 +277,14 @@ class ScanningPresenter(QObject):
             if outcome.created_line:
                 self.model.line_added()
             self.model.line_changed(line.row)
+            plan = self.board.plan
             if outcome.flagged:
                 self._warn(f"{outcome.message} — check it: {outcome.flagged}")
+            elif plan is not None and not line.planned:
+                self._warn(
+                    f"{outcome.message}: {line.product.sku} is not on {plan.order_number} — "
+                    "set it aside; posting will refuse it (undo with Ctrl+Z)"
+                )
             else:
                 where = (
                     f"{line.scanned:,} of {line.expected:,}"

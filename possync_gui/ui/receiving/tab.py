@@ -18,16 +18,10 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QMessageBox,
-    QPushButton,
     QSplitter,
-    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -37,7 +31,7 @@ from possync_gui.domain.errors import PossyncError
 from possync_gui.domain.events import Change
 from possync_gui.domain.purchasing import PurchaseOrderRecord
 from possync_gui.domain.receiving import DeliveryInput, DeliveryRecord, DeliveryResult
-from possync_gui.domain.scan_board import BoardLine, Counters
+from possync_gui.domain.scan_board import BoardLine
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.ui.receiving.dialogs import (
     LineDialog,
@@ -45,35 +39,15 @@ from possync_gui.ui.receiving.dialogs import (
     ShortChoice,
     ShortDialog,
     UnplannedDialog,
+    result_summary,
 )
 from possync_gui.ui.receiving.journal import SavedBoard
 from possync_gui.ui.receiving.lists import HistoryPresenter, OrdersPresenter, local
-from possync_gui.ui.receiving.model import ROW_ROLE, BoardColumn, SortFilterProxy
-from possync_gui.ui.receiving.panels import (
-    HistoryPanel,
-    OrdersPanel,
-    ScanField,
-    ToScanField,
-    make_table,
-)
+from possync_gui.ui.receiving.model import ROW_ROLE
+from possync_gui.ui.receiving.page import ReceivePage
+from possync_gui.ui.receiving.panels import HistoryPanel, OrdersPanel, ToScanField
 from possync_gui.ui.receiving.presenter import ReceivingPresenter
-from possync_gui.ui.receiving.scanning import SerialRequest
-from possync_gui.ui.receiving.status import (
-    Banner,
-    CounterStrip,
-    PromptBar,
-    RestoreBar,
-    history_input,
-)
-
-EMPTY_HINT = (
-    "<p style='font-size:15pt'><b>Scan a purchase order number</b> (PO-2026-000123) to "
-    "receive against it,</p><p>or choose an open order on the left (Ctrl+O, Enter), or "
-    "start an <b>unplanned delivery</b> (Ctrl+U) for goods that came without one.</p>"
-    "<p>Then scan the items: each scan adds one unit, or the count its GS1 label carries, "
-    "or N when you type <tt>N*</tt> before the code (<tt>12*4006381333931</tt>).</p>"
-)
-BOARD_WIDTHS = ((BoardColumn.SKU, 110), (BoardColumn.PRODUCT, 300), (BoardColumn.SERIALS, 220))
+from possync_gui.ui.receiving.status import history_input
 
 
 class ReceivingTab(QWidget):
@@ -110,35 +84,23 @@ class ReceivingTab(QWidget):
         self.presenter = presenter
         self.orders = orders
         self.history = history
-        self.scan = ScanField()
-        self.order_label = QLabel()
-        self.order_label.setTextFormat(Qt.TextFormat.RichText)
-        self.delivery_id = QLineEdit()
-        self.delivery_id.setToolTip("The supplier's delivery note number, or the one given here")
-        self.delivery_id.setMinimumWidth(280)
-        self.banner = Banner()
-        self.prompt = PromptBar()
-        self.restore_bar = RestoreBar()
-        self.counters = CounterStrip()
-        self.undo_button = QPushButton("Undo last scan (Ctrl+Z)")
-        self.post_button = QPushButton("Post delivery (Ctrl+Enter)")
-        self.post_button.setDefault(False)
-        self.post_button.setStyleSheet("QPushButton { font-weight: bold; padding: 6px 14px; }")
-        self.manifest_button = QPushButton("Load manifest… (Ctrl+M)")
-        self.new_button = QPushButton("New delivery (Ctrl+N)")
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter the lines (Ctrl+F)")
-        self.filter.setClearButtonEnabled(True)
-        self.proxy = SortFilterProxy(presenter.model, self)
-        self.board = make_table(self.proxy)
-        for column, width in BOARD_WIDTHS:
-            self.board.setColumnWidth(column, width)
-        self.hint = QLabel(EMPTY_HINT)
-        self.hint.setWordWrap(True)
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.hint)
-        self.stack.addWidget(self.board)
+        self.page = ReceivePage(presenter)
+        page = self.page
+        # The page's parts by name: the tab's flows (and the tests) use them.
+        self.scan = page.scan
+        self.banner = page.banner
+        self.prompt = page.prompt
+        self.counters = page.counters
+        self.board = page.board
+        self.proxy = page.proxy
+        self.filter = page.filter
+        self.order_label = page.order_label
+        self.delivery_id = page.delivery_id
+        self.restore_bar = page.restore_bar
+        self.post_button = page.post_button
+        self.undo_button = page.undo_button
+        self.manifest_button = page.manifest_button
+        self.new_button = page.new_button
         self.orders_panel = OrdersPanel(orders)
         self.history_panel = HistoryPanel(history)
         self.pages = QTabWidget()
@@ -146,34 +108,12 @@ class ReceivingTab(QWidget):
         self._dialog_open = False
         self._build_layout()
         self._connect()
-        self._on_board_changed()
 
     # -- layout ------------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        head = QHBoxLayout()
-        head.addWidget(self.order_label, 1)
-        head.addWidget(QLabel("Delivery id (Ctrl+D):"))
-        head.addWidget(self.delivery_id)
-        head.addWidget(self.manifest_button)
-        head.addWidget(self.new_button)
-        scan_row = QHBoxLayout()
-        scan_row.addWidget(self.scan, 1)
-        scan_row.addWidget(self.undo_button)
-        scan_row.addWidget(self.post_button)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addLayout(head)
-        rl.addWidget(self.restore_bar)
-        rl.addLayout(scan_row)
-        rl.addWidget(self.prompt)
-        rl.addWidget(self.banner)
-        rl.addWidget(self.counters)
-        rl.addWidget(self.filter)
-        rl.addWidget(self.stack, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.orders_panel)
-        splitter.addWidget(right)
+        splitter.addWidget(self.page)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([330, 950])
@@ -192,7 +132,6 @@ class ReceivingTab(QWidget):
         self.new_button.clicked.connect(self._on_new)
         self.manifest_button.clicked.connect(self._on_manifest)
         self.delivery_id.editingFinished.connect(lambda: p.set_delivery_id(self.delivery_id.text()))
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.board.activated.connect(lambda _i: self._on_edit())
         self.orders_panel.open_requested.connect(self._on_order_chosen)
         self.orders_panel.unplanned_requested.connect(self._on_unplanned)
@@ -202,15 +141,8 @@ class ReceivingTab(QWidget):
         for table in (self.board, self.orders_panel.table, self.history_panel.list.table):
             table.installEventFilter(self._to_scan)
         self.board.installEventFilter(self)
-        p.board_changed.connect(self._on_board_changed)
-        p.counters_changed.connect(self._on_counters)
-        p.notice.connect(self.banner.notice)
-        p.warning.connect(self._on_warning)
-        p.serial_wanted.connect(self._on_serial_wanted)
         p.message.connect(self.message.emit)
         p.restore_offered.connect(self._on_restore_offered)
-        p.model.rowsInserted.connect(lambda *_a: self.stack.setCurrentWidget(self.board))
-        p.model.dataChanged.connect(self._on_line_changed)
         within = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for keys, slot in (
             ("Ctrl+Return", self._on_post),
@@ -275,64 +207,6 @@ class ReceivingTab(QWidget):
     def _on_undo(self) -> None:
         self.presenter.undo()
         self.focus_scan()
-
-    def _on_warning(self, text: str) -> None:
-        self.banner.warning(text)
-        QApplication.beep()
-
-    def _on_serial_wanted(self, request: SerialRequest | None) -> None:
-        if request is None:
-            self.prompt.ask(None)
-            self.scan.setPlaceholderText(
-                "Scan here — or type a barcode, SKU, 12*barcode or PO number"
-            )
-            return
-        product = request.product
-        self.prompt.ask(
-            f"{product.sku} — {product.name} is serialized: scan or type the serial of unit "
-            f"{request.done + 1} of {request.wanted} (Esc stops)"
-        )
-        self.scan.setPlaceholderText(
-            f"Serial number of {product.sku} ({request.done + 1} of {request.wanted})"
-        )
-
-    def _on_counters(self, counters: Counters) -> None:
-        self.counters.show_counters(counters, self.presenter.board)
-        self.post_button.setEnabled(counters.units > 0)
-        self.undo_button.setEnabled(not self.presenter.board.is_empty)
-
-    def _on_line_changed(self, top: Any, _bottom: Any, _roles: Any = None) -> None:
-        row = self.presenter.model.last_row
-        if row >= 0 and top.row() == row:
-            index = self.proxy.mapFromSource(self.presenter.model.index(row, 0))
-            if index.isValid():
-                self.board.scrollTo(index)
-
-    def _on_board_changed(self) -> None:
-        p = self.presenter
-        board = p.board
-        self.delivery_id.setText(p.delivery_id if p.ready else "")
-        self.delivery_id.setEnabled(p.ready)
-        self.manifest_button.setEnabled(p.ready)
-        self.filter.clear()
-        if board.plan is not None:
-            plan = board.plan
-            self.order_label.setText(
-                f"<span style='font-size:13pt'><b>{plan.order_number}</b></span> · "
-                f"{plan.supplier_code} — {plan.supplier_name} → <b>{plan.warehouse_code}</b> "
-                f"· {plan.status.replace('_', ' ')}"
-            )
-        elif p.ready:
-            who = board.supplier_code or "no supplier"
-            self.order_label.setText(
-                f"<span style='font-size:13pt'><b>Unplanned delivery</b></span> · {who} → "
-                f"<b>{board.warehouse_code}</b>"
-            )
-        else:
-            self.order_label.setText("<span style='font-size:13pt'><b>No delivery open</b></span>")
-        self.stack.setCurrentWidget(self.board if board.lines else self.hint)
-        self.board.resizeColumnToContents(BoardColumn.EXPECTED)
-        self._on_counters(board.counters())
 
     # -- choosing ------------------------------------------------------------------------------
     def _may_drop_board(self, what: str) -> asyncio.Future[int] | None:
@@ -459,7 +333,7 @@ class ReceivingTab(QWidget):
             result = await p.post(close_short=close_short)
         finally:
             self.post_button.setEnabled(p.board.counters().units > 0)
-        self.banner.notice(f"Posted {result.delivery_id}: {result.units:,} units accepted")
+        self.banner.notice(result_summary(result))
         self._show_result(result, p.last_delivery)
         return result
 
