@@ -18,11 +18,11 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,6 @@ from possync_gui.domain.enums import MovementReason, PurchaseOrderStatus
 from possync_gui.domain.errors import DatabaseError, ValidationError
 from possync_gui.domain.receiving import (
     OVER_RECEIPT_TOLERANCE_DEFAULT,
-    REF_LENGTH,
     DeliveryInput,
     DeliveryItemResult,
     DeliveryLineInput,
@@ -42,32 +41,27 @@ from possync_gui.domain.receiving import (
 )
 from possync_gui.domain.records import MovementRequest
 from possync_gui.services.delivery_processor.checks import ItemJudge, Verdict
+from possync_gui.services.delivery_processor.header import (
+    RECEIVABLE_STATES,
+    check_header,
+    not_receivable,
+    resolve_header,
+    serialize_warehouse,
+)
+from possync_gui.services.delivery_processor.rows import item_row, settled, without_nul
 from possync_gui.store import models as m
 from possync_gui.store.database import Database
-from possync_gui.store.inventory import get_warehouse
 from possync_gui.store.ledger import apply_deltas
 from possync_gui.store.purchasing import find_order
 from possync_gui.store.receiving import posting as q
 from possync_gui.store.receiving import reads
 from possync_gui.store.receiving.posting import Header
-from possync_gui.store.suppliers import get_supplier
 from possync_gui.store.types import utcnow
 
 log = logging.getLogger("possync.receiving")
 
-#: Orders that can still receive goods.
-RECEIVABLE_STATES = (
-    PurchaseOrderStatus.APPROVED,
-    PurchaseOrderStatus.SENT,
-    PurchaseOrderStatus.PARTIALLY_RECEIVED,
-)
-#: A receipt time further ahead than this is a clock or typing mistake.
-FUTURE_SLACK = timedelta(minutes=10)
-_INT_MAX = 2_147_483_647
 #: How often a posting transaction that lost a race is tried.
 ATTEMPTS = 3
-#: The advisory lock namespace of receiving ("RCV" in ASCII).
-_LOCK_NS = 0x524356
 
 
 class DeliveryProcessor:
@@ -90,7 +84,7 @@ class DeliveryProcessor:
         with self._db.session() as session:
             order = find_order(session, po_ref)
             if PurchaseOrderStatus(order.status) not in RECEIVABLE_STATES:
-                raise ValidationError(_not_receivable(order, posting=False))
+                raise ValidationError(not_receivable(order, posting=False))
             return reads.receiving_plan(session, order)
 
     def find_serial(self, serial: str) -> list[SerialLocation]:
@@ -118,11 +112,11 @@ class DeliveryProcessor:
         then nothing is written."""
         if not isinstance(delivery, DeliveryInput):
             delivery = DeliveryInput.from_seed(delivery)
-        self._check_header(delivery)
+        check_header(delivery, self._clock())
         with self._db.session() as session:
             # Posted before: say so, whatever has become of its order since.
             existing = _delivery_row(session, delivery.delivery_id)
-            header = None if existing else self._header(session, delivery)
+            header = None if existing else resolve_header(session, delivery)
         if existing is not None or header is None:
             assert existing is not None
             return self._again(existing, delivery)
@@ -155,41 +149,6 @@ class DeliveryProcessor:
             retryable=True,
         )
 
-    def _check_header(self, d: DeliveryInput) -> None:
-        if not d.delivery_id.strip():
-            raise ValidationError("The delivery needs a delivery id.")
-        for label, value in (("delivery id", d.delivery_id), ("received by", d.received_by)):
-            if len(value) > REF_LENGTH:
-                raise ValidationError(f"The {label} is longer than {REF_LENGTH} characters.")
-        if not d.received_by.strip():
-            raise ValidationError("The delivery needs the name of who received it.")
-        if d.received_at.tzinfo is None:
-            raise ValidationError("The receipt time needs a time zone.")
-        if d.received_at > self._clock() + FUTURE_SLACK:
-            raise ValidationError(
-                f"The receipt time {d.received_at.isoformat()} is in the future; check the clock."
-            )
-        if not d.items:
-            raise ValidationError("The delivery has no items.")
-
-    def _header(self, session: Session, d: DeliveryInput) -> Header:
-        warehouse = get_warehouse(session, d.warehouse_ref)
-        supplier = get_supplier(session, d.supplier_ref) if d.supplier_ref else None
-        order: m.PurchaseOrder | None = None
-        if d.purchase_order_ref:
-            order = find_order(session, d.purchase_order_ref)
-            _check_order(session, order, warehouse.id, warehouse.code, supplier)
-            if supplier is None:
-                supplier = session.get(m.Supplier, order.supplier_id)
-        return Header(
-            warehouse_id=warehouse.id,
-            warehouse_code=warehouse.code,
-            supplier_id=supplier.id if supplier else None,
-            supplier_code=supplier.code if supplier else None,
-            order_id=order.id if order else None,
-            order_number=order.order_number if order else None,
-        )
-
     def _first_post(self, session: Session, d: DeliveryInput, header: Header) -> DeliveryResult:
         now = self._clock()
         delivery_id = uuid.uuid4()
@@ -210,11 +169,11 @@ class DeliveryProcessor:
                 "created_at": now,
             },
         )
-        _serialize_warehouse(session, header.warehouse_id)
+        serialize_warehouse(session, header.warehouse_id)
         order = self._locked_order(session, header)
         verdicts = self._judge(session, d.items, header, d.confirm_over_receipt)
         q.insert_items(
-            session, [_item_row(delivery_id, v, i) for v, i in zip(verdicts, d.items, strict=True)]
+            session, [item_row(delivery_id, v, i) for v, i in zip(verdicts, d.items, strict=True)]
         )
         return self._write(session, d, header, order, delivery_id, verdicts, now)
 
@@ -223,7 +182,7 @@ class DeliveryProcessor:
             return None
         order = q.lock_order(session, header.order_id)
         if PurchaseOrderStatus(order.status) not in RECEIVABLE_STATES:  # changed meanwhile
-            raise ValidationError(_not_receivable(order))
+            raise ValidationError(not_receivable(order))
         return order
 
     def _judge(
@@ -235,7 +194,7 @@ class DeliveryProcessor:
         *,
         first_index: Sequence[int] | None = None,
     ) -> list[Verdict]:
-        items = [_without_nul(i) for i in items]
+        items = [without_nul(i) for i in items]
         refs = [r for i in items for r in (i.product_ref, i.product_code) if r]
         judge = ItemJudge(
             products=q.products_by_refs(session, refs),
@@ -377,7 +336,7 @@ class DeliveryProcessor:
         )
         q.update_items(
             session,
-            [{"b_id": w.id, **_settled(v)} for w, v in zip(waiting, verdicts, strict=True)],
+            [{"b_id": w.id, **settled(v)} for w, v in zip(waiting, verdicts, strict=True)],
         )
         posted = replace(
             d,
@@ -405,113 +364,7 @@ class DeliveryProcessor:
         )
 
 
-def _serialize_warehouse(session: Session, warehouse_id: uuid.UUID) -> None:
-    """PostgreSQL: deliveries into one warehouse post one after the other (a transaction
-    advisory lock, in the two-key space the sync lock's one-key locks do not share), so two
-    of them never deadlock on the levels they both raise. SQLite has one writer anyway."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    key = int.from_bytes(warehouse_id.bytes[:4], "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": _LOCK_NS, "key": key})
-
-
 def _delivery_row(session: Session, external_id: str) -> uuid.UUID | None:
     return session.execute(
         select(m.Delivery.id).where(m.Delivery.external_id == external_id)
     ).scalar_one_or_none()
-
-
-def _check_order(
-    session: Session,
-    order: m.PurchaseOrder,
-    warehouse_id: uuid.UUID,
-    warehouse_code: str,
-    supplier: m.Supplier | None,
-) -> None:
-    if PurchaseOrderStatus(order.status) not in RECEIVABLE_STATES:
-        raise ValidationError(_not_receivable(order))
-    if order.warehouse_id != warehouse_id:
-        other = session.get(m.Warehouse, order.warehouse_id)
-        raise ValidationError(
-            f"Purchase order {order.order_number} is for warehouse "
-            f"{other.code if other else '?'}, not {warehouse_code}; nothing was posted."
-        )
-    if supplier is not None and order.supplier_id != supplier.id:
-        other_s = session.get(m.Supplier, order.supplier_id)
-        raise ValidationError(
-            f"Purchase order {order.order_number} is from supplier "
-            f"{other_s.code if other_s else '?'}, not {supplier.code}; nothing was posted."
-        )
-
-
-def _not_receivable(order: m.PurchaseOrder, *, posting: bool = True) -> str:
-    status = order.status.replace("_", " ")
-    return (
-        f"Purchase order {order.order_number} is {status}: only approved, sent or partially "
-        "received orders can be received" + ("; nothing was posted." if posting else ".")
-    )
-
-
-def _without_nul(item: DeliveryLineInput) -> DeliveryLineInput:
-    """A NUL character cannot be stored (PostgreSQL refuses it in text): such an item is
-    rejected, and its texts are kept without the NULs."""
-    texts = [item.product_ref, item.product_code or "", item.lot or "", *item.serial_numbers]
-    if not any("\x00" in t for t in texts):
-        return item
-
-    def clean(text: str | None) -> str | None:
-        return None if text is None else text.replace("\x00", "")
-
-    return replace(
-        item,
-        product_ref=item.product_ref.replace("\x00", ""),
-        product_code=clean(item.product_code),
-        lot=clean(item.lot),
-        serial_numbers=tuple(s.replace("\x00", "") for s in item.serial_numbers),
-        problem=item.problem or "contains a NUL character (a damaged file?)",
-    )
-
-
-def _clip(text: str | None) -> str | None:
-    return None if text is None else text[:REF_LENGTH]
-
-
-def _settled(v: Verdict) -> dict[str, Any]:
-    r = v.result
-    return {
-        "status": r.status.value,
-        "error": r.error,
-        "over_received": r.over_received if r.status == ItemStatus.ACCEPTED else 0,
-        "over_receipt_confirmed": v.confirmed,
-        "purchase_order_line_id": v.line.id if v.line is not None else None,
-    }
-
-
-def _item_row(delivery_id: uuid.UUID, v: Verdict, item: DeliveryLineInput) -> dict[str, Any]:
-    """A delivery_items row; a rejected item's values are kept only as far as the columns
-    hold them (its reason says what was wrong)."""
-    r = v.result
-    cost = r.unit_cost
-    if (
-        r.status == ItemStatus.REJECTED
-        and cost is not None
-        and (
-            not cost.is_finite()
-            or abs(cost) >= Decimal("1e10")  # first: quantize overflows on huge numbers
-            or cost != cost.quantize(Decimal("0.01"))
-        )
-    ):
-        cost = None
-    return {
-        "id": uuid.uuid4(),
-        "delivery_id": delivery_id,
-        "product_id": r.product_id,
-        "product_code": _clip(r.product_ref or item.product_code),
-        "quantity_received": max(-_INT_MAX, min(_INT_MAX, r.quantity)),
-        "unit_cost": cost,
-        "lot": _clip(r.lot),
-        "expiry": r.expiry,
-        "line_index": r.index,
-        "serial_numbers": list(r.serial_numbers),
-        **_settled(v),
-    }
