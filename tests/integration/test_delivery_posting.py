@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from possync_gui.domain.enums import PurchaseOrderStatus
 from possync_gui.domain.errors import NotFoundError, ValidationError
@@ -272,3 +272,36 @@ def test_a_huge_or_odd_cost_is_rejected_not_a_crash(world: World) -> None:
     assert [i.status for i in result.items] == [ItemStatus.REJECTED] * 3 + [ItemStatus.ACCEPTED]
     assert "too large" in (result.items[0].error or "")
     assert world.on_hand("WIDGET-001") == 2
+
+
+def test_close_short_waits_for_the_over_receipt_confirmation(world: World) -> None:
+    data = seed_delivery(
+        world,
+        "SHORT-OVER",
+        closeShort=True,
+        items=[_item("WIDGET-001", 150), _item("SCAN-1", 1, serialNumbers=["K1"])],
+    )
+    first = world.post(data)
+    assert first.needs_confirmation == 1 and first.purchase_order_status == "partially_received"
+    done = world.post({**data, "confirmOverReceipt": True})
+    assert done.ok and done.purchase_order_status == "received"
+    assert {(s.sku, s.short) for s in done.short_shipped} == {("SCAN-1", 2)}
+    assert world.order()[1] == {"WIDGET-001": (100, 150, 0), "SCAN-1": (3, 1, 2)}
+
+
+def test_serial_lookup_finds_every_product_with_that_serial(world: World) -> None:
+    world.post(seed_delivery(world, "D1", items=[_item("SCAN-1", 1, serialNumbers=["SAME"])]))
+    with world.db.session() as s:
+        s.execute(update(m.Product).where(m.Product.sku == "LOOSE-1").values(is_serialized=True))
+    world.post(
+        seed_delivery(
+            world, "D2", purchaseOrderId=None, items=[_item("LOOSE-1", 1, serialNumbers=["SAME"])]
+        )
+    )
+    found = asyncio.run(world.facade.find_serial(" SAME "))
+    assert [(f.sku, f.delivery_id, f.purchase_order_number) for f in found] == [
+        ("LOOSE-1", "D2", None),
+        ("SCAN-1", "D1", world.order_number),
+    ]
+    assert asyncio.run(world.facade.find_serial("OTHER")) == []
+    assert [d.delivery_id for d in asyncio.run(world.facade.list_deliveries("po-2026"))] == ["D1"]

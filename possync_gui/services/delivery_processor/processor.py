@@ -175,7 +175,19 @@ class DeliveryProcessor:
         q.insert_items(
             session, [item_row(delivery_id, v, i) for v, i in zip(verdicts, d.items, strict=True)]
         )
-        return self._write(session, d, header, order, delivery_id, verdicts, now)
+        # An order is closed short once nothing of the delivery waits any more: the
+        # confirmation of its over-receipts closes it (the delivery row keeps the wish).
+        waiting = any(v.result.status == ItemStatus.NEEDS_CONFIRMATION for v in verdicts)
+        return self._write(
+            session,
+            d,
+            header,
+            order,
+            delivery_id,
+            verdicts,
+            now,
+            close_short=d.close_short and not waiting,
+        )
 
     def _locked_order(self, session: Session, header: Header) -> m.PurchaseOrder | None:
         if header.order_id is None:
