@@ -32,4 +32,11 @@ class PurchaseOrdersChanged:
     order_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
 
 
-Change = StockChanged | CatalogChanged | AlertsChanged | PurchaseOrdersChanged
+@dataclass(frozen=True, slots=True)
+class DeliveriesChanged:
+    """A delivery was posted (or its waiting items confirmed)."""
+
+    delivery_ids: frozenset[str] = field(default_factory=frozenset)
+
+
+Change = StockChanged | CatalogChanged | AlertsChanged | PurchaseOrdersChanged | DeliveriesChanged

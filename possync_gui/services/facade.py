@@ -29,6 +29,7 @@ from possync_gui.domain.events import (
     AlertsChanged,
     CatalogChanged,
     Change,
+    DeliveriesChanged,
     PurchaseOrdersChanged,
     StockChanged,
 )
@@ -39,6 +40,14 @@ from possync_gui.domain.purchasing import (
     POCreationReport,
     PurchaseOrderQuery,
     PurchaseOrderRecord,
+)
+from possync_gui.domain.receiving import (
+    DeliveryInput,
+    DeliveryItemResult,
+    DeliveryRecord,
+    DeliveryResult,
+    ReceivingPlan,
+    SerialLocation,
 )
 from possync_gui.domain.records import (
     InventoryQuery,
@@ -58,6 +67,7 @@ from possync_gui.domain.suppliers import (
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.services import integrations
 from possync_gui.services.alert_generator import AlertGenerator
+from possync_gui.services.delivery_processor import RECEIVABLE_STATES, DeliveryProcessor
 from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult, adapter_factory
 from possync_gui.services.integrations import IntegrationInfo, LocationChoice, SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult, InventoryService
@@ -68,6 +78,7 @@ from possync_gui.services.purchase_orders import PurchaseOrderManager
 from possync_gui.services.settings import load_settings
 from possync_gui.services.suppliers import UNASSIGNED_LIMIT, SupplierService
 from possync_gui.services.sync_manager import ProgressCallback, SyncManager
+from possync_gui.services.threads import in_thread
 from possync_gui.store.catalog import ImportReport
 from possync_gui.store.database import Database
 
@@ -92,6 +103,7 @@ class InventorySyncService:
         alerts: AlertGenerator | None = None,
         purchase_orders: PurchaseOrderManager | None = None,
         approval_threshold: Decimal | None = None,
+        deliveries: DeliveryProcessor | None = None,
     ) -> None:
         self._db = db
         self.inventory = inventory or InventoryService(db)
@@ -109,6 +121,9 @@ class InventorySyncService:
             approval_threshold = load_settings().approval_threshold
         self.purchase_orders = purchase_orders or PurchaseOrderManager(
             db, approval_threshold=approval_threshold
+        )
+        self.deliveries = deliveries or DeliveryProcessor(
+            db, tolerance=load_settings().over_receipt_tolerance
         )
         self._listeners: list[Listener] = []
         self.debug = os.environ.get("POS_SYNC_DEBUG", "").lower() in ("1", "true", "yes")
@@ -523,6 +538,59 @@ class InventorySyncService:
     def _po_changed(self, record: PurchaseOrderRecord) -> PurchaseOrderRecord:
         self._emit(PurchaseOrdersChanged(frozenset({record.id})))
         return record
+
+    # -- receiving (DESIGN.md §7) --------------------------------------------------------------
+    async def update_inventory_from_delivery(
+        self, delivery: DeliveryInput | dict[str, Any]
+    ) -> DeliveryResult:
+        """Post a delivery (a :class:`DeliveryInput` or the seed's ``deliveryData``) as one
+        transaction; idempotent by its delivery id. Bad items are rejected with a reason
+        and the rest post; a delivery refused as a whole raises :class:`ValidationError`.
+        Then the moved products' alerts are judged again (their count in
+        ``alerts_resolved``); the next sync pushes the new stock to the POS."""
+        result = await in_thread(self.deliveries.post, delivery)
+        if result.already_posted:
+            return result
+        self._emit(StockChanged(result.product_ids))
+        if result.purchase_order_number:
+            self._emit(PurchaseOrdersChanged())
+        if result.alerts_resolved:
+            self._emit(AlertsChanged())
+        resolved = result.alerts_resolved
+        if result.product_ids:
+            report = await self._reevaluate(product_ids=sorted(result.product_ids))
+            resolved += report.resolved if report is not None else 0
+        self._emit(DeliveriesChanged(frozenset({result.delivery_id})))
+        return dataclasses.replace(result, alerts_resolved=resolved)
+
+    async def receiving_plan(self, po_ref: str | uuid.UUID) -> ReceivingPlan:
+        """An order's lines to receive (order number or UUID); only approved, sent or
+        partially received orders — another raises :class:`ValidationError` saying why."""
+        return await in_thread(self.deliveries.receiving_plan, po_ref)
+
+    async def receivable_purchase_orders(self, search: str = "") -> list[PurchaseOrderRecord]:
+        """Orders that can receive goods, newest first (search: number, supplier)."""
+        return await self.purchase_orders.list_orders(
+            PurchaseOrderQuery(statuses=RECEIVABLE_STATES, search=search)
+        )
+
+    async def lookup_product_for_scan(self, code: str) -> Product | None:
+        """The product a scanned code names: SKU, barcode, any GTIN form, or UUID."""
+        return await self.inventory.find_product(code)
+
+    async def find_serial(self, serial: str) -> list[SerialLocation]:
+        """Every product carrying ``serial``, where it is and the delivery that brought it."""
+        return await in_thread(self.deliveries.find_serial, serial)
+
+    async def list_deliveries(self, search: str = "", limit: int = 500) -> list[DeliveryRecord]:
+        """Deliveries newest first; search by delivery id, supplier, PO number, receiver."""
+        return await in_thread(self.deliveries.list_deliveries, search, limit)
+
+    async def delivery_detail(
+        self, ref: str | uuid.UUID
+    ) -> tuple[DeliveryRecord, list[DeliveryItemResult]]:
+        """One delivery (external id or UUID) with its items as posted."""
+        return await in_thread(self.deliveries.delivery_detail, ref)
 
     # -- suppliers -------------------------------------------------------------------------
     # Every change emits CatalogChanged: alerts and purchase orders read the preferred

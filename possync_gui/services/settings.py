@@ -40,6 +40,13 @@ class Settings:
         default=Decimal("1000.00"),
         metadata={"description": "Purchase orders above this total need a second person."},
     )
+    over_receipt_tolerance: Decimal = field(
+        default=Decimal("0.10"),
+        metadata={
+            "description": "Receiving more than the ordered quantity by more than this share "
+            "(0.10 = 10 %) needs a confirmation."
+        },
+    )
 
 
 def describe(name: str) -> str:
@@ -74,9 +81,22 @@ def _approval_threshold(value: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def _over_receipt_tolerance(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("must be a share like 0.10 (10 %)")
+    try:
+        share = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("must be a share like 0.10 (10 %)") from None
+    if not share.is_finite() or share < 0 or share > 10:
+        raise ValueError("must be a share between 0 and 10 (0.10 = 10 %)")
+    return share
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "operator_name": _operator_name,
     "approval_threshold": _approval_threshold,
+    "over_receipt_tolerance": _over_receipt_tolerance,
 }
 
 

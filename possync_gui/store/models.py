@@ -24,6 +24,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -256,6 +258,9 @@ class PurchaseOrder(Base):
     approved_at: Mapped[datetime | None]
     rejected_reason: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    #: Set when a delivery closed the order short: what did not come never will.
+    closed_short_at: Mapped[datetime | None]
+    closed_short_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -272,10 +277,13 @@ class PurchaseOrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_cost: Mapped[Decimal]
     received_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    #: Units the order was closed without (``quantity - received_quantity`` at closing).
+    short_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Delivery(Base):
     __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_received_at", "received_at"),)
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     external_id: Mapped[str] = mapped_column(String(100), unique=True)
@@ -286,11 +294,17 @@ class Delivery(Base):
     )
     received_by: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    close_short: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class DeliveryItem(Base):
+    """One item of a delivery as posted: accepted, rejected (``error`` says why) or waiting
+    for an over-receipt confirmation (``serial_numbers`` keeps its serials until then)."""
+
     __tablename__ = "delivery_items"
+    __table_args__ = (Index("ix_delivery_items_delivery_line", "delivery_id", "line_index"),)
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
@@ -302,6 +316,17 @@ class DeliveryItem(Base):
     expiry: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(Text)
+    #: The item's place in the delivery, from 1.
+    line_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    purchase_order_line_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("purchase_order_lines.id", ondelete="SET NULL")
+    )
+    #: Units beyond the ordered quantity this item brought (recorded when posted).
+    over_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    over_receipt_confirmed: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    serial_numbers: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
 
 
 class SerialNumber(Base):
@@ -310,7 +335,7 @@ class SerialNumber(Base):
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
-    serial: Mapped[str] = mapped_column(String(100))
+    serial: Mapped[str] = mapped_column(String(100), index=True)
     warehouse_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("warehouses.id"))
     delivery_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("deliveries.id"))
     status: Mapped[str] = mapped_column(String(20), default="in_stock")

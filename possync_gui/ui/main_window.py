@@ -29,6 +29,7 @@ from possync_gui.domain.events import Change
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.ui.alerts.presenter import tab_title
 from possync_gui.ui.async_helpers import TaskRunner
+from possync_gui.ui.receiving.serial_lookup import SerialLookupDialog
 from possync_gui.ui.suppliers.dialog import SuppliersDialog
 from possync_gui.ui.tabs import Tabs, build_tabs
 
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
             self.tab_widget.addTab(widget, title)
         self._tray: QSystemTrayIcon | None = None
         self.suppliers_dialog: SuppliersDialog | None = None
+        self.serial_dialog: SerialLookupDialog | None = None
         self.message_bar = MessageBar()
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -129,6 +131,10 @@ class MainWindow(QMainWindow):
             action = view_menu.addAction(self.tab_widget.tabText(i))
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _checked=False, i=i: self.tab_widget.setCurrentIndex(i))
+        find_menu = self.menuBar().addMenu("F&ind")
+        self.find_serial_action = find_menu.addAction("Find &serial number…")
+        self.find_serial_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.find_serial_action.triggered.connect(self.show_serial_lookup)
         help_menu = self.menuBar().addMenu("&Help")
         about = help_menu.addAction("&About possync")
         about.triggered.connect(self._show_about)
@@ -153,6 +159,12 @@ class MainWindow(QMainWindow):
         integrations.error.connect(self.show_error)
         self.tabs.integrations.message.connect(self.show_message)
         integrations.sync_finished.connect(lambda _id: self._start_last_sync())
+        receiving = self.tabs.receiving
+        for source in (receiving.presenter, receiving.orders, receiving.history):
+            source.error.connect(self.show_error)
+        receiving.message.connect(self.show_message)
+        receiving.presenter.restore_offered.connect(lambda _saved: self.select_tab("Receiving"))
+        receiving.presenter.check_journal()  # scans a crash left behind: offered at once
         self.facade.subscribe(self._on_change)
         self.debug_action.toggled.connect(self.facade.enable_debug_mode)
         self._demo_timer.timeout.connect(self._start_demo_tick)
@@ -175,6 +187,7 @@ class MainWindow(QMainWindow):
         for _title, _tab, presenter in self.tabs.lists:
             presenter.on_change(change)
         self.tabs.integrations_presenter.on_change(change)
+        self.tabs.receiving.on_change(change)
 
     def _on_alert_counts(self, counts: Any) -> None:
         index = self.tab_widget.indexOf(self.tabs.alerts)
@@ -204,6 +217,15 @@ class MainWindow(QMainWindow):
             self.suppliers_dialog.raise_()
         self.suppliers_dialog.show()
         self.suppliers_dialog.activateWindow()
+
+    def show_serial_lookup(self) -> None:
+        """Find serial (Ctrl+Shift+S): one instance, non-modal."""
+        if self.serial_dialog is None:
+            self.serial_dialog = SerialLookupDialog(self.facade, parent=self)
+        if self.serial_dialog.isVisible():
+            self.serial_dialog.raise_()
+        self.serial_dialog.show()
+        self.serial_dialog.activateWindow()
 
     def _show_orders(self, order_numbers: list[str]) -> None:
         self.select_tab("Purchase Orders")
@@ -282,5 +304,6 @@ class MainWindow(QMainWindow):
         for _title, _tab, presenter in self.tabs.lists:
             presenter.tasks.cancel_all()
         self.tabs.integrations_presenter.shutdown()
+        self.tabs.receiving.shutdown()
         super().closeEvent(event)
         self.closed.emit()

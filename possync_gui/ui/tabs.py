@@ -16,14 +16,15 @@ from possync_gui.ui.inventory.tab import InventoryTab
 from possync_gui.ui.list_tab import ListPresenter, ListTab
 from possync_gui.ui.purchase_orders.presenter import PurchaseOrdersPresenter
 from possync_gui.ui.purchase_orders.tab import PurchaseOrdersTab
+from possync_gui.ui.receiving.tab import ReceivingTab
 
 #: (title, listing kind, what the tab says when it has no rows yet)
 READ_ONLY_TABS = (
-    ("Receiving", "receiving", "Deliveries received with the scanner appear here."),
     ("Conflicts", "conflicts", "Disagreements between a POS and the warehouse appear here."),
 )
 ALERTS_TITLE = "Alerts"
 PURCHASE_ORDERS_TITLE = "Purchase Orders"
+RECEIVING_TITLE = "Receiving"
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Tabs:
     lists: list[tuple[str, ListTab, ListPresenter]]
     integrations: IntegrationsTab
     integrations_presenter: IntegrationsPresenter
+    receiving: ReceivingTab
 
     def all(self) -> list[tuple[str, QWidget]]:
         lists: list[tuple[str, QWidget]] = [(title, tab) for title, tab, _ in self.lists]
@@ -46,6 +48,7 @@ class Tabs:
             ("Inventory", self.inventory),
             (ALERTS_TITLE, self.alerts),
             (PURCHASE_ORDERS_TITLE, self.purchase_orders),
+            (RECEIVING_TITLE, self.receiving),
             *lists,
             ("Integrations", self.integrations),
         ]
@@ -74,4 +77,5 @@ def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
         lists,
         integrations,
         integrations_presenter,
+        receiving=ReceivingTab.build(facade, operator),
     )

@@ -86,7 +86,7 @@ def _rows(i: dict[str, uuid.UUID]) -> list[m.Base]:
             automation_reason="below reorder point", trigger_type="alert",
             stock_alert_ids=[str(i["alert"]), {"note": ["kept", 1]}], created_by="system",
             approved_by="manager", approved_at=T_IST, rejected_reason="n/a", sent_at=T_UTC,
-            created_at=T_UTC, updated_at=T_IST,
+            created_at=T_UTC, updated_at=T_IST, closed_short_at=T_IST, closed_short_by="Sam",
         ),
         m.StockAlert(
             id=i["alert"], product_id=i["product"], warehouse_id=i["warehouse"],
@@ -99,17 +99,19 @@ def _rows(i: dict[str, uuid.UUID]) -> list[m.Base]:
         ),
         m.PurchaseOrderLine(
             id=i["line"], purchase_order_id=i["po"], product_id=i["product"], quantity=12,
-            unit_cost=Decimal("15.99"), received_quantity=6,
+            unit_cost=Decimal("15.99"), received_quantity=6, short_quantity=6,
         ),
         m.Delivery(
             id=i["delivery"], external_id="DEL-1", supplier_id=i["supplier"],
             warehouse_id=i["warehouse"], purchase_order_id=i["po"], received_by="Sam",
-            received_at=T_IST, created_at=T_UTC,
+            received_at=T_IST, created_at=T_UTC, note="pallet 2 of 2", close_short=True,
         ),
         m.DeliveryItem(
             id=i["item"], delivery_id=i["delivery"], product_id=i["product"],
             product_code="SKU-1", quantity_received=6, unit_cost=Decimal("15.99"), lot="LOT-7",
             expiry=date(2027, 12, 31), status="rejected", error="damaged in transit",
+            line_index=3, purchase_order_line_id=i["line"], over_received=2,
+            over_receipt_confirmed=True, serial_numbers=["SN-0001", "SN-0002"],
         ),
         m.SerialNumber(
             id=i["serial"], product_id=i["product"], serial="SN-0001",

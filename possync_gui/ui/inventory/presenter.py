@@ -15,6 +15,7 @@ from possync_gui.domain.records import InventoryQuery, ProductDetail, Warehouse
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.ui.async_helpers import TaskRunner
 from possync_gui.ui.inventory.model import PAGE_SIZE, SORT_KEYS, Column, StockTableModel
+from possync_gui.ui.receiving.serial_lookup import describe, serial_of
 
 
 class InventoryPresenter(QObject):
@@ -29,6 +30,7 @@ class InventoryPresenter(QObject):
     total_changed = Signal(int)
     detail_changed = Signal(object)
     select_row_requested = Signal(int)
+    serial_found = Signal(str)
 
     def __init__(self, facade: InventorySyncService, operator: str, parent: Any = None) -> None:
         super().__init__(parent)
@@ -128,7 +130,9 @@ class InventoryPresenter(QObject):
             self.query = replace(self.query, text=code)
             await self.refresh()
             if self.total == 0:
-                self.message.emit(f"No product with barcode or SKU {code}")
+                if await self._serial_lookup(code):
+                    return True
+                self.message.emit(f"No product with barcode, SKU or serial number {code}")
                 return False
             self.select_row_requested.emit(0)
             return True
@@ -139,6 +143,22 @@ class InventoryPresenter(QObject):
             return False
         self.select_row_requested.emit(0)
         self.message.emit(f"Found {product.sku} — {product.name}")
+        return True
+
+    async def _serial_lookup(self, code: str) -> bool:
+        """Nothing else matched: perhaps a serial number; show its product and where it came
+        from (issue 5 §3)."""
+        serial = serial_of(code)
+        found = await self._facade.find_serial(serial)
+        if not found:
+            return False
+        self.query = replace(self.query, text=found[0].sku, status=None)
+        await self.refresh()
+        if self.total:
+            self.select_row_requested.emit(0)
+        text = describe(found, serial)
+        self.serial_found.emit(text)
+        self.message.emit(text)
         return True
 
     # -- detail, adjustments, files ----------------------------------------------------------

@@ -142,6 +142,7 @@ class InventoryTab(QWidget):
         p.total_changed.connect(self._on_total_changed)
         p.detail_changed.connect(self._on_detail_changed)
         p.select_row_requested.connect(self.select_row)
+        p.serial_found.connect(self.count.setText)  # stays until the next search
         p.message.connect(self.message.emit)
         QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
         QShortcut(QKeySequence("Ctrl+J"), self, self._on_adjust_clicked)

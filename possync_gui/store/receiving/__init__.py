@@ -1,0 +1,1 @@
+"""Store queries of receiving (DESIGN.md §7): posting a delivery and reading deliveries."""
