@@ -32,4 +32,11 @@ class PurchaseOrdersChanged:
     order_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
 
 
-Change = StockChanged | CatalogChanged | AlertsChanged | PurchaseOrdersChanged
+@dataclass(frozen=True, slots=True)
+class ConflictsChanged:
+    """Sync conflicts were recorded, updated, re-opened or resolved."""
+
+    conflict_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+
+Change = StockChanged | CatalogChanged | AlertsChanged | PurchaseOrdersChanged | ConflictsChanged
