@@ -181,6 +181,8 @@ class ConflictResolutionDetail:
     outcome: ResolutionOutcome
     value: int | None
     message: str
+    #: The conflict's product (for the stock views to reload), when known.
+    product_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,7 @@ def _utc_now() -> datetime:
 
 _COUNTERS: tuple[str, ...] = ("pulled", "pushed", "push_failed", "conflicts", "conflicts_open")
 _COUNTERS += ("mappings_created", "unmatched", "requeued", "sales_days", "products_renamed")
+_COUNTERS += ("conflicts_closed",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1026,6 +1027,7 @@ class SyncManager:
                 claimed_at=None,
             )
         )
+        run.counts["conflicts_closed"] += len(closing)
         for conflict_id, base in closing:  # its history (one row per conflict closed)
             add_event(
                 session,
@@ -1092,23 +1094,17 @@ class SyncManager:
             conflict.strategy = ConflictStrategy.MANUAL_REVIEW.value
             run.counts["conflicts_open"] += 1
         session.flush()
-        numbers = {"pos_value": inp.pos, "system_value": inp.sys, "base_value": inp.base}
         if kind is not None:
             add_event(
-                session, conflict.id, kind, now, **numbers, actor=self._actor, note=decision.reason
-            )
+                session, conflict.id, kind, now, pos_value=inp.pos, system_value=inp.sys,
+                base_value=inp.base, actor=self._actor, note=decision.reason,
+            )  # fmt: skip
         if decision.resolved_by_strategy:
             add_event(
-                session,
-                conflict.id,
-                "resolved",
-                now,
-                **numbers,
-                strategy=run.strategy.value,
-                value=decision.new_base,
-                actor=self._actor,
-                note=decision.reason,
-            )
+                session, conflict.id, "resolved", now, pos_value=inp.pos, system_value=inp.sys,
+                base_value=inp.base, strategy=run.strategy.value, value=decision.new_base,
+                actor=self._actor, note=decision.reason,
+            )  # fmt: skip
 
     def _settle(self, run: _Run, pushes: Sequence[_Push], outcomes: Sequence[PushOutcome]) -> None:
         """:meth:`_settle_in` in a transaction of its own."""

@@ -25,6 +25,7 @@ from possync_gui.domain.conflicts import (
 from possync_gui.domain.enums import ConflictStatus, MovementReason
 from possync_gui.domain.errors import ValidationError
 from possync_gui.domain.records import MovementRequest
+from possync_gui.domain.sync import IntegrationRecord
 from possync_gui.store.ledger import apply_movements
 from possync_gui.store.models import (
     IntegrationSyncLog,
@@ -372,6 +373,22 @@ def _on_hand(session: Session, record: ConflictRecord) -> int:
     return int(value or 0)
 
 
+def integration_record(session: Session, integration_id: uuid.UUID) -> IntegrationRecord | None:
+    """An integration as adapter factories take it (no credentials)."""
+    row = session.get(POSIntegration, integration_id)
+    if row is None:
+        return None
+    return IntegrationRecord(
+        id=row.id,
+        name=row.name,
+        type=row.type,
+        configuration=dict(row.configuration or {}),
+        sync_settings=dict(row.sync_settings or {}),
+        external_key=row.external_key,
+        last_sync_at=row.last_sync_at,
+    )
+
+
 def claim(
     session: Session, conflict_id: uuid.UUID, owner: str, now: datetime, timeout: timedelta
 ) -> bool:
@@ -574,6 +591,7 @@ __all__ = [
     "find_ids",
     "get_record",
     "history",
+    "integration_record",
     "integration_filter",
     "list_conflicts",
     "open_counts",
