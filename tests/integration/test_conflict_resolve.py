@@ -18,8 +18,8 @@ from possync_gui.store.database import Database
 from tests.fakes.sync_world import (
     SIDES,
     POSSide,
-    SquareSide,
     Spec,
+    SquareSide,
     Store,
     add_integration,
     sync,
