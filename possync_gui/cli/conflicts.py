@@ -229,8 +229,30 @@ def conflicts_report(cmd: Command) -> int:
             return _bad(f"Cannot write {args.output}: {err.strerror or err}")
         print(f"Wrote {written} rows to {args.output}", file=sys.stderr)
     if args.json:
-        json.dump(jsonable(report), sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(_report_json(report), sys.stdout, indent=2, ensure_ascii=False)
         _out()
     else:
         _print_report(report)
     return 0
+
+
+def _seconds(span: timedelta | None) -> float | None:
+    return None if span is None else span.total_seconds()
+
+
+def _report_json(report: ConflictReport) -> dict[str, Any]:
+    """The report for scripts; times to resolve in seconds."""
+    return {
+        "open_count": report.open_count,
+        "resolved_by_strategy": report.resolved_by_strategy,
+        "mean_seconds_to_resolve": _seconds(report.mean_time_to_resolve),
+        "by_integration": [
+            {
+                "name": s.name,
+                "open": s.open,
+                "resolved": s.resolved,
+                "mean_seconds_to_resolve": _seconds(s.mean_time_to_resolve),
+            }
+            for s in report.by_integration
+        ],
+    }
