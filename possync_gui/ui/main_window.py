@@ -153,6 +153,10 @@ class MainWindow(QMainWindow):
         integrations.error.connect(self.show_error)
         self.tabs.integrations.message.connect(self.show_message)
         integrations.sync_finished.connect(lambda _id: self._start_last_sync())
+        conflicts = self.tabs.conflicts_presenter
+        conflicts.error.connect(self.show_error)
+        self.tabs.conflicts.message.connect(self.show_message)
+        conflicts.open_count_changed.connect(self._on_conflict_count)
         self.facade.subscribe(self._on_change)
         self.debug_action.toggled.connect(self.facade.enable_debug_mode)
         self._demo_timer.timeout.connect(self._start_demo_tick)
@@ -164,6 +168,7 @@ class MainWindow(QMainWindow):
         self._first_tick.start()
         self._start_last_sync()
         alerts.start_counts()
+        conflicts.start_count()
 
     # -- change events -----------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
@@ -175,12 +180,21 @@ class MainWindow(QMainWindow):
         for _title, _tab, presenter in self.tabs.lists:
             presenter.on_change(change)
         self.tabs.integrations_presenter.on_change(change)
+        self.tabs.conflicts_presenter.on_change(change)
 
     def _on_alert_counts(self, counts: Any) -> None:
         index = self.tab_widget.indexOf(self.tabs.alerts)
         text, tip = tab_title(self.titles[index], counts)
         self.tab_widget.setTabText(index, text)
         self.tab_widget.setTabToolTip(index, tip)
+
+    def _on_conflict_count(self, count: int) -> None:
+        index = self.tab_widget.indexOf(self.tabs.conflicts)
+        name = self.titles[index]
+        self.tab_widget.setTabText(index, f"{name} ({count:,})" if count else name)
+        self.tab_widget.setTabToolTip(
+            index, f"{count:,} open conflict{'' if count == 1 else 's'} to settle"
+        )
 
     def notify_critical_alerts(self, count: int) -> None:
         """In the status bar, and as a tray notification where the desktop has a tray."""
@@ -282,5 +296,6 @@ class MainWindow(QMainWindow):
         for _title, _tab, presenter in self.tabs.lists:
             presenter.tasks.cancel_all()
         self.tabs.integrations_presenter.shutdown()
+        self.tabs.conflicts_presenter.shutdown()
         super().closeEvent(event)
         self.closed.emit()

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QWidget
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.ui.alerts.presenter import AlertsPresenter
 from possync_gui.ui.alerts.tab import AlertsTab
+from possync_gui.ui.conflicts.presenter import ConflictsPresenter
+from possync_gui.ui.conflicts.tab import ConflictsTab
 from possync_gui.ui.integrations.presenter import IntegrationsPresenter
 from possync_gui.ui.integrations.tab import IntegrationsTab
 from possync_gui.ui.inventory.presenter import InventoryPresenter
@@ -20,10 +22,10 @@ from possync_gui.ui.purchase_orders.tab import PurchaseOrdersTab
 #: (title, listing kind, what the tab says when it has no rows yet)
 READ_ONLY_TABS = (
     ("Receiving", "receiving", "Deliveries received with the scanner appear here."),
-    ("Conflicts", "conflicts", "Disagreements between a POS and the warehouse appear here."),
 )
 ALERTS_TITLE = "Alerts"
 PURCHASE_ORDERS_TITLE = "Purchase Orders"
+CONFLICTS_TITLE = "Conflicts"
 
 
 @dataclass
@@ -39,6 +41,8 @@ class Tabs:
     lists: list[tuple[str, ListTab, ListPresenter]]
     integrations: IntegrationsTab
     integrations_presenter: IntegrationsPresenter
+    conflicts: ConflictsTab
+    conflicts_presenter: ConflictsPresenter
 
     def all(self) -> list[tuple[str, QWidget]]:
         lists: list[tuple[str, QWidget]] = [(title, tab) for title, tab, _ in self.lists]
@@ -47,6 +51,7 @@ class Tabs:
             (ALERTS_TITLE, self.alerts),
             (PURCHASE_ORDERS_TITLE, self.purchase_orders),
             *lists,
+            (CONFLICTS_TITLE, self.conflicts),
             ("Integrations", self.integrations),
         ]
 
@@ -64,6 +69,8 @@ def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
         lists.append((title, ListTab(presenter, empty), presenter))
     integrations_presenter = IntegrationsPresenter(facade)
     integrations = IntegrationsTab(integrations_presenter)
+    conflicts_presenter = ConflictsPresenter(facade, operator)
+    conflicts = ConflictsTab(conflicts_presenter)
     return Tabs(
         inventory,
         inventory_presenter,
@@ -74,4 +81,6 @@ def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
         lists,
         integrations,
         integrations_presenter,
+        conflicts,
+        conflicts_presenter,
     )

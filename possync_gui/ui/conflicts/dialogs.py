@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -91,9 +91,20 @@ class SetCountDialog(QDialog):
         self.reason.textChanged.connect(lambda _t: self._update())
         self.value.valueChanged.connect(lambda _v: self._update())
         self._update()
-        self.value.selectAll()
-        self.value.setFocus()
         self.resize(460, self.sizeHint().height())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Typing replaces the proposed value at once; Tab goes on to the reason.
+        self.value.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.value.selectAll()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter in the count goes on to the reason while there is none (OK waits for it).
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.text():
+            self.reason.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        super().keyPressEvent(event)
 
     def _update(self) -> None:
         ok = bool(self.text())

@@ -144,8 +144,11 @@ class ConflictsTab(QWidget):
     def _build_layout(self) -> None:
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
-        filters.addWidget(self.integration, 1)
-        filters.addWidget(self.status, 1)
+        for text, combo in (("&Integration:", self.integration), ("S&tatus:", self.status)):
+            label = QLabel(text)
+            label.setBuddy(combo)  # Alt+I, Alt+T: the arrow keys then change the filter
+            filters.addWidget(label)
+            filters.addWidget(combo, 1)
         filters.addWidget(self.report_button)
         actions = QHBoxLayout()
         for button in (self.pos_button, self.warehouse_button, self.set_button):
