@@ -9,14 +9,21 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select, update
 
 from possync_gui.domain.conflicts import ConflictQuery, ConflictRecord, ResolutionOutcome
 from possync_gui.domain.enums import MovementReason
+from possync_gui.domain.events import ConflictsChanged
+from possync_gui.domain.records import MovementRequest
 from possync_gui.domain.sync import SyncStatus
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.store.database import Database
+from possync_gui.store.demo import seed_demo
+from possync_gui.store.ledger import apply_movements
+from possync_gui.store.models import DemoPOSStock, POSMapping
 from tests.fakes.sync_world import (
     SIDES,
+    CustomSide,
     POSSide,
     Spec,
     SquareSide,
@@ -113,3 +120,68 @@ def test_each_strategy_settles_both_sides(
     )
     assert store.on_hand("E") == side.qty("E") == expected
     assert open_conflicts(facade) == []
+
+
+def test_a_sale_made_meanwhile_survives_a_resolution(db: Database) -> None:
+    """A POS without compare-and-set gets the resolution as a delta, so a sale made after the
+    sync read it is kept: the next sync pulls it into the store."""
+    side = CustomSide()
+    try:
+        store, facade = conflicted(db, side)
+        (conflict,) = open_conflicts(facade)
+        side.set("E", 1)  # sold one after the conflict was read (POS 2 → 1)
+
+        result = asyncio.run(
+            facade.resolve_sync_conflicts([conflict], "supplier_wins", actor="ana")
+        )
+
+        assert [d.outcome for d in result.details] == [ResolutionOutcome.RESOLVED]
+        assert (store.on_hand("E"), side.qty("E"), store.base("E")) == (5, 4, 5)
+        side.assert_adjusted("E", +3, before=1)
+        assert sync(facade, KEY).summary["pulled"] == 1
+        assert (store.on_hand("E"), side.qty("E"), store.base("E")) == (4, 4, 4)
+        store.assert_ledger()
+    finally:
+        side.fake.stop()
+
+
+def test_the_demo_pos_settles_too(db: Database) -> None:
+    seed_demo(db, products=30, warehouses=1, history_days=7)
+    facade = InventorySyncService(db)
+    changes: list[object] = []
+    facade.subscribe(changes.append)
+    asyncio.run(facade.sync_inventory_levels("pos-demo"))
+    with db.session() as s:
+        mapping = s.scalars(
+            select(POSMapping).where(POSMapping.last_synced_quantity >= 2).limit(1)
+        ).one()
+        base = mapping.last_synced_quantity
+        assert base is not None
+        # A recount at the till to 0 against one damaged in the warehouse: below zero.
+        s.execute(
+            update(DemoPOSStock)
+            .where(DemoPOSStock.external_item_id == mapping.external_item_id)
+            .values(quantity=0)
+        )
+        apply_movements(
+            s,
+            [MovementRequest(mapping.product_id, mapping.warehouse_id, -1,
+                             MovementReason.DAMAGE, "clerk")],
+        )  # fmt: skip
+    changes.clear()
+    asyncio.run(facade.sync_inventory_levels("pos-demo"))
+    assert ConflictsChanged() in changes  # the tab reloads after a sync that found one
+    (conflict,) = open_conflicts(facade)
+    assert (conflict.pos_value, conflict.system_value, conflict.base_value) == (0, base - 1, base)
+
+    result = asyncio.run(facade.resolve_sync_conflicts([conflict], "supplier_wins", actor="ana"))
+
+    assert [d.outcome for d in result.details] == [ResolutionOutcome.RESOLVED]
+    with db.session() as s:
+        shelf = s.scalar(
+            select(DemoPOSStock.quantity).where(
+                DemoPOSStock.external_item_id == mapping.external_item_id
+            )
+        )
+        moved = s.scalar(select(POSMapping.last_synced_quantity).where(POSMapping.id == mapping.id))
+    assert shelf == moved == base - 1

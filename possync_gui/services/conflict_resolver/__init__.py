@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,8 @@ class ConflictResolver:
         adapter: POSAdapter | None = None
         try:
             adapter = await in_thread(self._factory, record)
-            settled = iter(await settle(self._applier, adapter, wanted, plan))
+            beat = partial(self._locks.heartbeat, record.id)
+            settled = iter(await settle(self._applier, adapter, wanted, plan, beat))
         except PossyncError as err:
             why = f"the POS could not be used ({err})"
             settled = iter([self._failed(cid, why) for cid, _e in wanted])

@@ -348,11 +348,20 @@ async def settle(
     adapter: POSAdapter,
     ids: Sequence[tuple[uuid.UUID, tuple[int, int] | None]],
     plan: Plan,
+    heartbeat: Callable[[], None],
 ) -> list[Detail]:
-    """Settle ``ids`` (conflict, numbers shown) of one integration whose lock is held."""
-    details = []
-    for conflict_id, expect in ids:
-        begun = await in_thread(applier.begin, conflict_id, expect, plan)
+    """Settle ``ids`` (conflict, numbers shown) of one integration whose lock is held;
+    ``heartbeat`` keeps that lock alive between conflicts (a long bulk accept)."""
+    details: list[Detail] = []
+    for n, (conflict_id, expect) in enumerate(ids):
+        try:
+            if n:
+                await in_thread(heartbeat)
+            begun = await in_thread(applier.begin, conflict_id, expect, plan)
+        except PossyncError as err:  # the lock or the database went away: stop here
+            why = f"stopped before this one ({err}); nothing was changed, try it again"
+            details += [Detail(cid, None, Outcome.FAILED, None, why) for cid, _e in ids[n:]]
+            break
         if not isinstance(begun, _Begun):
             details.append(begun)
             continue
@@ -376,6 +385,14 @@ async def _settle_one(applier: Applier, adapter: POSAdapter, begun: _Begun, plan
     if outcome is not None and not outcome.ok:
         why = f"the POS refused the change ({outcome.error or 'no reason given'})"
         return await in_thread(applier.give_up, begun, why)
-    return await asyncio.shield(
-        in_thread(lambda: applier.finish(begun, pushed=outcome is not None, actor=plan.actor))
-    )
+    try:
+        return await asyncio.shield(
+            in_thread(lambda: applier.finish(begun, pushed=outcome is not None, actor=plan.actor))
+        )
+    except PossyncError as err:
+        rec = begun.ctx.record
+        text = (
+            f"{_where(rec)}: the POS took the change but the store could not be written "
+            f"({err}); resolve it again to finish (the POS is not changed twice)."
+        )
+        return _detail(rec, Outcome.FAILED, None, text)
