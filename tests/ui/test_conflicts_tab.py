@@ -198,6 +198,27 @@ def test_the_list_shows_each_conflict_with_its_numbers_and_the_title_counts_them
     assert [r.difference for r in tab.shown_conflicts()] == sorted(
         pos - (START + damage) for pos, damage in MOVES.values()
     )
+    # Ctrl+F searches; Enter goes back to the table.
+    _key(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert tab.search.hasFocus()
+    _type(qtbot, "product e")
+    _key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _skus(tab) == ["E"])
+    qtbot.waitUntil(tab.table.hasFocus)
+    assert not tab.findChildren(SetCountDialog)  # that Enter was the search's
+    # The integration filter (Alt+I, an arrow) asks for that integration's conflicts.
+    _key(qtbot, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+    assert tab.integration.hasFocus()
+    _key(qtbot, Qt.Key.Key_Down)
+    _settle(qtbot, world)
+    assert tab.presenter.query.integration == str(a.integration_id)
+    assert _skus(tab) == ["E"] and not world.window.message_bar.isVisible()
+    tab.search.clear()
+    _key(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    _key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(_skus(tab)) == len(MOVES))
+    qtbot.waitUntil(tab.table.hasFocus)
+    _settle(qtbot, world)
     # The detail of the selected conflict: its numbers, what moved on each side, its history.
     _go_to(qtbot, world, "C")
     text = tab.detail.text()

@@ -107,14 +107,15 @@ def _numbers(detail: ConflictDetail) -> str:
     values = "".join(
         f"<td style='{_CELL} font-size:16px; font-weight:600'>{v}</td>" for _k, v in cells
     )
-    note = f"<p style='color:#444'>{escape(r.note)}</p>" if r.note else ""
+    # The note is the last event's too: said here only when there is no history to show it.
+    note = f"<p style='color:#444'>{escape(r.note)}</p>" if r.note and not detail.history else ""
     return f"<table cellspacing='0'><tr>{head}</tr><tr>{values}</tr></table>{note}"
 
 
 def _table(
     title: str, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], empty: str
 ) -> str:
-    heading = f"<p style='font-weight:600; margin-bottom:2px'>{escape(title)}</p>"
+    heading = f"<p style='font-weight:600; margin-top:10px; margin-bottom:2px'>{escape(title)}</p>"
     if not rows:
         return f"{heading}<p style='color:#666'>{escape(empty)}</p>"
     head = "".join(f"<td style='{_HEAD}'>{escape(h)}</td>" for h in headers)

@@ -193,7 +193,7 @@ class ResultDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(760, min(520, 160 + 30 * len(details)))
+        self.resize(780, min(560, 150 + 48 * len(details)))
 
     def lines(self) -> list[str]:
         """Each row as 'label | outcome | value | message' (for tests and copying)."""

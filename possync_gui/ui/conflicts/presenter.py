@@ -73,7 +73,8 @@ class ConflictsPresenter(QObject):
     ``detail_changed(object)`` (the selected :class:`ConflictDetail`, or None),
     ``open_count_changed(int)`` (for the tab's title), ``integrations_changed(list)``
     (:class:`IntegrationInfo`), ``resolution_finished(object)`` (:class:`ResolutionReport`
-    of an action on several conflicts) and ``report_ready(object)`` (:class:`ConflictReport`)."""
+    of an action on several conflicts), ``report_ready(object)`` (:class:`ConflictReport`)
+    and ``resolving_changed(bool)`` (an action is being applied)."""
 
     busy_changed = Signal(bool)
     error = Signal(str)
@@ -84,6 +85,7 @@ class ConflictsPresenter(QObject):
     integrations_changed = Signal(list)
     resolution_finished = Signal(object)
     report_ready = Signal(object)
+    resolving_changed = Signal(bool)
 
     def __init__(self, facade: InventorySyncService, operator: str, parent: Any = None) -> None:
         super().__init__(parent)
@@ -198,6 +200,32 @@ class ConflictsPresenter(QObject):
         self.detail_changed.emit(detail)
 
     # -- actions ---------------------------------------------------------------------------
+    def is_resolving(self) -> bool:
+        return self.tasks.is_running("resolve")
+
+    def start_resolve(
+        self,
+        records: list[ConflictRecord],
+        strategy: str,
+        *,
+        value: int | None = None,
+        reason: str | None = None,
+    ) -> bool:
+        """Start an action unless one is still being applied (a second one must not cancel
+        it half-way through: the POS may have taken its change already)."""
+        if self.is_resolving():
+            self.message.emit("Still applying the last action: wait a moment, then try again")
+            return False
+        if len(records) > 1:
+            words = ACTION_WORDS.get(strategy, strategy)
+            self.message.emit(f"{words}: applying {len(records):,} conflicts…")
+        task = self.tasks.run(
+            "resolve", self.resolve(records, strategy, value=value, reason=reason)
+        )
+        self.resolving_changed.emit(True)
+        task.add_done_callback(lambda _t: self.resolving_changed.emit(False))
+        return True
+
     async def resolve(
         self,
         records: list[ConflictRecord],

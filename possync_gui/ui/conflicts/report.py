@@ -93,7 +93,7 @@ class ReportDialog(QDialog):
         layout.addWidget(heading)
         layout.addWidget(self.by_integration, 1)
         layout.addWidget(self.buttons)
-        self.resize(620, 380)
+        self.resize(620, 300)
 
     def show_report(self, report: ConflictReport) -> None:
         resolved = sum(report.resolved_by_strategy.values())
@@ -122,6 +122,9 @@ class ReportDialog(QDialog):
                 if column:
                     item.setTextAlignment(_RIGHT)
                 table.setItem(i, column, item)
+        # As tall as its lines need (a few integrations: no empty box), within reason.
+        rows = max(1, len(report.by_integration))
+        self.resize(self.width(), min(560, 250 + 28 * rows))
 
     def figure(self, key: str) -> str:
         return self.figures[key].text()

@@ -11,6 +11,7 @@ Anywhere in the tab: Ctrl+F search, F5 reload; Esc in the detail goes back to th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,8 @@ COLUMN_WIDTHS = (
     (Column.PRODUCT, 200),
     (Column.WAREHOUSE, 85),
     (Column.INTEGRATION, 140),
-    (Column.POS, 55),
-    (Column.SYSTEM, 95),
+    (Column.POS, 60),
+    (Column.SYSTEM, 110),
     (Column.BASE, 55),
     (Column.DIFFERENCE, 80),
     (Column.VALUE, 100),
@@ -73,6 +74,17 @@ def _button(label: str, tip: str) -> QPushButton:
     button = QPushButton(label)
     button.setToolTip(tip)
     return button
+
+
+def _shortcut(
+    keys: str, parent: QWidget, slot: Callable[[], object], context: Qt.ShortcutContext
+) -> QShortcut:
+    # Not QShortcut(keys, parent, slot, context=…): PySide6 drops the context given with a
+    # callable, and the shortcut then fires anywhere in the window.
+    shortcut = QShortcut(QKeySequence(keys), parent)
+    shortcut.setContext(context)
+    shortcut.activated.connect(slot)
+    return shortcut
 
 
 class ConflictsTab(QWidget):
@@ -192,6 +204,7 @@ class ConflictsTab(QWidget):
         p.integrations_changed.connect(self._on_integrations_changed)
         p.resolution_finished.connect(self._on_resolution_finished)
         p.report_ready.connect(self._on_report_ready)
+        p.resolving_changed.connect(lambda _busy: self._update_actions())
         p.message.connect(self.message.emit)
         table_keys = (
             ("P", lambda: self.accept_selected(POS_WINS)),
@@ -204,20 +217,13 @@ class ConflictsTab(QWidget):
         )
         # Single letters only while the table has focus: typing in the search box types.
         for keys, slot in table_keys:
-            QShortcut(
-                QKeySequence(keys), self.table, slot, context=Qt.ShortcutContext.WidgetShortcut
-            )
-        QShortcut(
-            QKeySequence("Escape"),
-            self.detail.body,
-            self.table.setFocus,
-            context=Qt.ShortcutContext.WidgetShortcut,
+            _shortcut(keys, self.table, slot, Qt.ShortcutContext.WidgetShortcut)
+        _shortcut(
+            "Escape", self.detail.body, self.table.setFocus, Qt.ShortcutContext.WidgetShortcut
         )
         within = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search, context=within)
-        QShortcut(
-            QKeySequence("F5"), self, lambda: p.tasks.run("refresh", p.refresh()), context=within
-        )
+        _shortcut("Ctrl+F", self, self.focus_search, within)
+        _shortcut("F5", self, lambda: p.tasks.run("refresh", p.refresh()), within)
 
     # -- Qt events -------------------------------------------------------------------------
     def showEvent(self, event: Any) -> None:
@@ -294,7 +300,7 @@ class ConflictsTab(QWidget):
 
     def _update_actions(self) -> None:
         open_ones = self._open_selected()
-        n = len(open_ones)
+        n = 0 if self.presenter.is_resolving() else len(open_ones)
         for button, strategy in (
             (self.pos_button, POS_WINS),
             (self.warehouse_button, SUPPLIER_WINS),
@@ -313,10 +319,10 @@ class ConflictsTab(QWidget):
             return
         p = self.presenter
         if len(records) == 1:
-            p.tasks.run("resolve", p.resolve(records, strategy))
+            p.start_resolve(records, strategy)
             return
         dialog = ConfirmDialog(ACTION_WORDS[strategy], EFFECTS[strategy], len(records), self)
-        run_dialog(dialog, lambda _d: p.tasks.run("resolve", p.resolve(records, strategy)))
+        run_dialog(dialog, lambda _d: p.start_resolve(records, strategy))
 
     def set_count(self) -> None:
         """S / Ctrl+E: a counted value with a reason, for one open conflict."""
@@ -332,10 +338,7 @@ class ConflictsTab(QWidget):
         p = self.presenter
 
         def chosen(dialog: SetCountDialog) -> None:
-            p.tasks.run(
-                "resolve",
-                p.resolve([record], SET_STRATEGY, value=dialog.count(), reason=dialog.text()),
-            )
+            p.start_resolve([record], SET_STRATEGY, value=dialog.count(), reason=dialog.text())
 
         run_dialog(SetCountDialog(record, self), chosen)
 
