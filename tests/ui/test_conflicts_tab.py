@@ -382,3 +382,21 @@ def test_the_report_counts_resolutions_and_exports_csv(
     _key(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not report.isVisible())
     assert uuid.UUID(str(tab.shown_conflicts()[0].id))  # the tab is still there, usable
+
+
+def test_a_hidden_tab_keeps_its_title_count_and_reloads_when_shown(
+    qtbot: Any, world: World, run_async: Any
+) -> None:
+    win, tab = world.window, world.tab
+    index = win.tab_widget.indexOf(tab)
+    qtbot.waitUntil(lambda: win.tab_widget.tabText(index) == "Conflicts (5)")
+    win.select_tab("Inventory")
+    qtbot.waitUntil(lambda: not tab.isVisible())
+    a = next(r for r in tab.shown_conflicts() if r.sku == "A")
+    # Settled elsewhere in this app (the CLI would do the same through the facade).
+    run_async(world.facade.resolve_sync_conflicts([a.id], "pos_wins", actor="bob"))
+    qtbot.waitUntil(lambda: win.tab_widget.tabText(index) == "Conflicts (4)")
+    assert "A" in _skus(tab)  # hidden: not reloaded yet
+    win.select_tab("Conflicts")
+    qtbot.waitUntil(lambda: sorted(_skus(tab)) == ["B", "C", "D", "E"])
+    qtbot.waitUntil(tab.table.hasFocus)

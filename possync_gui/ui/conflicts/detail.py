@@ -83,7 +83,7 @@ class DetailPanel(QWidget):
         movements = _movements(detail.movements)
         history = _history(detail.history)
         self.body.setHtml(
-            f"{numbers}<table width='100%' cellspacing='0'><tr>"
+            f"{numbers}<br><table width='100%' cellspacing='0'><tr>"
             f"<td valign='top' width='45%'>{movements}</td>"
             f"<td valign='top' width='55%'>{history}</td></tr></table>"
         )
