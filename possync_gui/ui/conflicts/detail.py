@@ -7,6 +7,7 @@ Enter from the table) and scrolls with the arrow keys.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from html import escape
 from typing import Any
@@ -63,13 +64,14 @@ class DetailPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.body, 1)
+        self._shown: tuple[uuid.UUID | None, str] = (None, "")
         self.show_detail(None)
 
     def show_detail(self, detail: ConflictDetail | None, more: int = 0) -> None:
         if detail is None:
             self.title.setText("Conflict detail")
             self.subtitle.setText("")
-            self.body.setHtml(f"<p style='color:#555'>{escape(EMPTY_TEXT)}</p>")
+            self._set_body(None, f"<p style='color:#555'>{escape(EMPTY_TEXT)}</p>")
             return
         r = detail.record
         self.title.setText(f"{r.sku} — {r.product_name}")
@@ -82,11 +84,23 @@ class DetailPanel(QWidget):
         numbers = _numbers(detail)
         movements = _movements(detail.movements)
         history = _history(detail.history)
-        self.body.setHtml(
+        self._set_body(
+            r.id,
             f"{numbers}<br><table width='100%' cellspacing='0'><tr>"
             f"<td valign='top' width='45%'>{movements}</td>"
-            f"<td valign='top' width='55%'>{history}</td></tr></table>"
+            f"<td valign='top' width='55%'>{history}</td></tr></table>",
         )
+
+    def _set_body(self, conflict_id: uuid.UUID | None, html: str) -> None:
+        # The tab reloads on every stock change (a demo sale, a sync): the same conflict
+        # keeps the place the reader scrolled to, and an unchanged one is not redrawn.
+        if (conflict_id, html) == self._shown:
+            return
+        bar = self.body.verticalScrollBar()
+        keep = bar.value() if conflict_id is not None and conflict_id == self._shown[0] else 0
+        self._shown = (conflict_id, html)
+        self.body.setHtml(html)
+        bar.setValue(keep)
 
     def text(self) -> str:
         return self.body.toPlainText()

@@ -122,6 +122,11 @@ class ConflictsPresenter(QObject):
     def on_change(self, change: Change) -> None:
         if not isinstance(change, RELOAD_ON) or self._closing:
             return
+        if isinstance(change, StockChanged) and change.product_ids:
+            # Stock moves create no conflicts; only those of products listed change a row.
+            shown = {r.product_id for r in self.model.rows()}
+            if not shown & change.product_ids:
+                return
         self._stale = True
         if self._visible:
             self.tasks.run("refresh", self.refresh())
@@ -166,7 +171,9 @@ class ConflictsPresenter(QObject):
             await self.load_open_count()
 
     async def load_open_count(self) -> int:
-        count = (await self._facade.conflict_report()).open_count
+        # The open list, not the report: the report reads every resolved conflict too, and
+        # the history only grows.
+        count = len(await self._facade.list_conflicts(ConflictQuery()))
         self._set_open_count(count)
         return count
 
