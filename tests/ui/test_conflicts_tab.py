@@ -280,6 +280,12 @@ def test_three_conflicts_resolved_by_keyboard_only(
     assert statuses["A"] == f"Accepted POS → 2 ({OPERATOR})"
     assert statuses["C"] == f"Set count → 7 ({OPERATOR})"
     assert not tab.pos_button.isEnabled()  # nothing left to settle in the history
+    _key(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    _key(qtbot, Qt.Key.Key_Return)  # an empty search: back to the table
+    qtbot.waitUntil(tab.table.hasFocus)
+    _go_to(qtbot, world, "C")
+    qtbot.waitUntil(lambda: "Shelf counted by Sam" in tab.detail.text())
+    assert "Settled at" in tab.detail.text()
     index = world.window.tab_widget.indexOf(tab)
     qtbot.waitUntil(lambda: world.window.tab_widget.tabText(index) == "Conflicts (2)")
 

@@ -110,13 +110,15 @@ def _numbers(detail: ConflictDetail) -> str:
     r = detail.record
     colour = MORE_COLOUR if r.difference > 0 else LESS_COLOUR
     pos = f"{r.pos_value:,}" + (" (last known: POS unreachable)" if r.pos_unverified else "")
-    cells = (
+    cells: list[tuple[str, str]] = [
         ("POS", pos),
         ("Warehouse", f"{r.system_value:,}"),
         ("Base (last agreed)", "none yet" if r.base_value is None else f"{r.base_value:,}"),
         ("Difference", f"<span style='color:{colour.name()}'>{signed(r.difference)}</span>"),
         ("Value at cost", escape(money(r.value_at_cost))),
-    )
+    ]
+    if r.resolved_value is not None:  # the numbers above are those it was settled from
+        cells.append(("Settled at", f"<span style='color:#1b6e3a'>{r.resolved_value:,}</span>"))
     head = "".join(f"<td style='{_CELL} color:#555'>{escape(k)}</td>" for k, _v in cells)
     values = "".join(
         f"<td style='{_CELL} font-size:16px; font-weight:600'>{v}</td>" for _k, v in cells
