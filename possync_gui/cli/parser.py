@@ -8,6 +8,7 @@ from typing import Any
 
 from possync_gui import __version__
 from possync_gui.cli import commands as c
+from possync_gui.cli.conflicts import add_conflicts_commands
 from possync_gui.cli.purchasing import add_purchasing_commands
 from possync_gui.cli.receiving import add_receiving_commands
 from possync_gui.cli.suppliers import add_suppliers_commands
@@ -187,4 +188,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_suppliers_commands(commands)
     add_purchasing_commands(commands)
     add_receiving_commands(commands)
+    add_conflicts_commands(commands)
     return parser

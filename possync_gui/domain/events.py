@@ -39,4 +39,18 @@ class DeliveriesChanged:
     delivery_ids: frozenset[str] = field(default_factory=frozenset)
 
 
-Change = StockChanged | CatalogChanged | AlertsChanged | PurchaseOrdersChanged | DeliveriesChanged
+@dataclass(frozen=True, slots=True)
+class ConflictsChanged:
+    """Sync conflicts were recorded, updated, re-opened or resolved."""
+
+    conflict_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+
+Change = (
+    StockChanged
+    | CatalogChanged
+    | AlertsChanged
+    | PurchaseOrdersChanged
+    | DeliveriesChanged
+    | ConflictsChanged
+)

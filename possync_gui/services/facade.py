@@ -12,12 +12,20 @@ import dataclasses
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from possync_gui.domain.conflicts import (
+    ConflictDetail,
+    ConflictQuery,
+    ConflictRecord,
+    ConflictReport,
+    ConflictResolutionResult,
+    ResolutionOutcome,
+)
 from possync_gui.domain.enums import IntegrationStatus, MovementReason, UrgencyLevel
 from possync_gui.domain.errors import (
     NotFoundError,
@@ -30,6 +38,7 @@ from possync_gui.domain.events import (
     CatalogChanged,
     Change,
     DeliveriesChanged,
+    ConflictsChanged,
     PurchaseOrdersChanged,
     StockChanged,
 )
@@ -68,6 +77,7 @@ from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, Sync
 from possync_gui.services import integrations
 from possync_gui.services.alert_generator import AlertGenerator
 from possync_gui.services.delivery_processor import RECEIVABLE_STATES, DeliveryProcessor
+from possync_gui.services.conflict_resolver import ConflictResolver
 from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult, adapter_factory
 from possync_gui.services.integrations import IntegrationInfo, LocationChoice, SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult, InventoryService
@@ -104,6 +114,7 @@ class InventorySyncService:
         purchase_orders: PurchaseOrderManager | None = None,
         approval_threshold: Decimal | None = None,
         deliveries: DeliveryProcessor | None = None,
+        conflicts: ConflictResolver | None = None,
     ) -> None:
         self._db = db
         self.inventory = inventory or InventoryService(db)
@@ -124,6 +135,9 @@ class InventorySyncService:
         )
         self.deliveries = deliveries or DeliveryProcessor(
             db, tolerance=load_settings().over_receipt_tolerance
+        )
+        self.conflicts = conflicts or ConflictResolver(
+            db, adapter_factory(db, integrations.make_adapter)
         )
         self._listeners: list[Listener] = []
         self.debug = os.environ.get("POS_SYNC_DEBUG", "").lower() in ("1", "true", "yes")
@@ -345,6 +359,8 @@ class InventorySyncService:
         turn the alerts into purchase orders; the counts go into the result."""
         if result.status == SyncStatus.FAILED:
             return result
+        if result.summary.get("conflicts") or result.summary.get("conflicts_closed"):
+            self._emit(ConflictsChanged())
         self.alerts.forget(None)  # the sync may have pulled sales
         report = await self._reevaluate(changed_since=result.started_at)
         if report is None:
@@ -694,6 +710,66 @@ class InventorySyncService:
     ) -> int:
         """Write the mappings (of one supplier, or all) as CSV; returns the rows written."""
         return await self.suppliers.export_mappings(path, supplier)
+
+    # -- conflicts (DESIGN.md §4) --------------------------------------------------------------
+    async def list_conflicts(self, query: ConflictQuery | None = None) -> list[ConflictRecord]:
+        """Conflicts by status (open by default), integration (UUID, key or name), search."""
+        return await self.conflicts.list_conflicts(query)
+
+    async def conflict_detail(self, conflict_id: uuid.UUID | str) -> ConflictDetail:
+        """A conflict (UUID or a unique prefix of ≥ 8 characters) with its history and the
+        movements on each side since the base."""
+        return await self.conflicts.detail(conflict_id)
+
+    async def resolve_sync_conflicts(
+        self,
+        conflicts: Iterable[Any],
+        strategy: str | None = None,
+        *,
+        actor: str | None = None,
+        value: int | None = None,
+        reason: str | None = None,
+        shown: dict[uuid.UUID, tuple[int, int]] | None = None,
+    ) -> ConflictResolutionResult:
+        """The seed's ``resolveSyncConflicts``. ``conflicts``: ids (UUID, text, a prefix of
+        ≥ 8 characters), ConflictRecords, or the seed's ``{productId, productCode,
+        posValue, systemValue, lastUpdated}`` dicts. ``strategy``: pos_wins, supplier_wins,
+        manual_review or ``set`` (with ``value`` and ``reason``); None: the product's review
+        policy, else the integration's setting. Give ``actor`` (the person) when a person
+        decides: without it the call is automatic and a high-value product (review policy
+        manual) goes to manual review whatever the strategy. ``shown``: id → (POS value,
+        warehouse value) as the person saw them; a conflict that differs is not applied
+        (``stale``)."""
+        result = await self.conflicts.resolve(
+            conflicts, strategy, actor=actor, value=value, reason=reason, shown=shown
+        )
+        touched = frozenset(
+            d.conflict_id
+            for d in result.details
+            if d.conflict_id is not None
+            and d.outcome in (ResolutionOutcome.RESOLVED, ResolutionOutcome.STALE)
+        )
+        if touched:
+            self._emit(ConflictsChanged(touched))
+        moved = sorted(
+            {
+                d.product_id
+                for d in result.details
+                if d.product_id is not None and d.outcome is ResolutionOutcome.RESOLVED
+            }
+        )
+        if moved:
+            self._emit(StockChanged(frozenset(moved)))
+            await self._reevaluate(product_ids=moved)
+        return result
+
+    async def conflict_report(self) -> ConflictReport:
+        """Open conflicts, resolutions per strategy, mean time to resolve, by integration."""
+        return await self.conflicts.report()
+
+    async def export_conflict_report(self, path: Path) -> int:
+        """Write the conflict report as CSV; returns the rows written."""
+        return await self.conflicts.export_report(path)
 
     # -- read-only lists for the tabs whose components have not landed yet ---------------
     async def list_rows(self, kind: str) -> tuple[tuple[str, ...], list[ListRow]]:

@@ -68,6 +68,7 @@ from possync_gui.pos.base import (
     PushOutcome,
 )
 from possync_gui.services.threads import in_thread
+from possync_gui.store.conflicts import add_event
 from possync_gui.store.database import Database
 from possync_gui.store.ledger import apply_deltas
 from possync_gui.store.locks import SyncLockManager
@@ -101,6 +102,8 @@ STORE_SIDE_BATCH = 1000
 LOG_KEEP = 1000
 #: Status written to the sync log for a run a person cancelled.
 CANCELLED = "cancelled"
+#: The strategy (and history event) of a conflict closed because its sides agree again.
+CLOSED_BY_SYNC = "closed_by_sync"
 
 
 def _utc_now() -> datetime:
@@ -109,6 +112,7 @@ def _utc_now() -> datetime:
 
 _COUNTERS: tuple[str, ...] = ("pulled", "pushed", "push_failed", "conflicts", "conflicts_open")
 _COUNTERS += ("mappings_created", "unmatched", "requeued", "sales_days", "products_renamed")
+_COUNTERS += ("conflicts_closed",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1000,22 +1004,43 @@ class SyncManager:
     ) -> None:
         """The sides of a waiting conflict agree again: it closes by itself."""
         run.open_conflicts.discard(mapping.level)
+        where = (
+            SyncConflict.integration_id == run.integration.id,
+            SyncConflict.product_id == mapping.product_id,
+            SyncConflict.warehouse_id == mapping.warehouse_id,
+            SyncConflict.status == ConflictStatus.OPEN.value,
+        )
+        closing = session.execute(
+            select(SyncConflict.id, SyncConflict.base_value).where(*where)
+        ).all()
         session.execute(
             update(SyncConflict)
-            .where(
-                SyncConflict.integration_id == run.integration.id,
-                SyncConflict.product_id == mapping.product_id,
-                SyncConflict.warehouse_id == mapping.warehouse_id,
-                SyncConflict.status == ConflictStatus.OPEN.value,
-            )
+            .where(*where)
             .values(
                 status=ConflictStatus.RESOLVED.value,
+                strategy=CLOSED_BY_SYNC,
                 resolved_value=decision.new_base,
                 resolved_by=self._actor,
                 resolved_at=now,
                 note=decision.reason,
+                claimed_by=None,
+                claimed_at=None,
             )
         )
+        run.counts["conflicts_closed"] += len(closing)
+        for conflict_id, base in closing:  # its history (one row per conflict closed)
+            add_event(
+                session,
+                conflict_id,
+                CLOSED_BY_SYNC,
+                now,
+                pos_value=decision.new_base,
+                system_value=decision.new_base,
+                base_value=base,
+                value=decision.new_base,
+                actor=self._actor,
+                note=decision.reason,
+            )
 
     def _record_conflict(
         self,
@@ -1034,18 +1059,27 @@ class SyncManager:
             SyncConflict.status == ConflictStatus.OPEN.value,
         )
         conflict = session.scalars(select(SyncConflict).where(*where).limit(1)).first()
+        kind: str | None = "updated"
         if conflict is None:
+            kind = "detected"
             conflict = SyncConflict(
                 id=uuid.uuid4(),
                 integration_id=run.integration.id,
                 product_id=mapping.product_id,
                 warehouse_id=mapping.warehouse_id,
+                detected_at=now,  # kept while it waits: its age is since it first arose
             )
             session.add(conflict)
+        elif (conflict.pos_value, conflict.system_value, conflict.base_value) == (
+            inp.pos,
+            inp.sys,
+            inp.base,
+        ):
+            kind = None  # seen again unchanged: no history row
         conflict.pos_value = inp.pos
         conflict.system_value = inp.sys
         conflict.base_value = inp.base
-        conflict.detected_at = now
+        conflict.pos_unverified = False
         conflict.note = decision.reason
         if decision.resolved_by_strategy:
             run.open_conflicts.discard(mapping.level)
@@ -1060,6 +1094,17 @@ class SyncManager:
             conflict.strategy = ConflictStrategy.MANUAL_REVIEW.value
             run.counts["conflicts_open"] += 1
         session.flush()
+        if kind is not None:
+            add_event(
+                session, conflict.id, kind, now, pos_value=inp.pos, system_value=inp.sys,
+                base_value=inp.base, actor=self._actor, note=decision.reason,
+            )  # fmt: skip
+        if decision.resolved_by_strategy:
+            add_event(
+                session, conflict.id, "resolved", now, pos_value=inp.pos, system_value=inp.sys,
+                base_value=inp.base, strategy=run.strategy.value, value=decision.new_base,
+                actor=self._actor, note=decision.reason,
+            )  # fmt: skip
 
     def _settle(self, run: _Run, pushes: Sequence[_Push], outcomes: Sequence[PushOutcome]) -> None:
         """:meth:`_settle_in` in a transaction of its own."""

@@ -362,6 +362,35 @@ class SyncConflict(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     resolved_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
+    #: Who is applying a resolution now (owner of the claim) and since when: a second
+    #: desktop resolving the same conflict sees the claim and applies nothing; a claim
+    #: older than the resolver's timeout belongs to a process that died and is taken over.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None]
+    #: The POS's count could not be read on a re-check: ``pos_value`` is the last one known.
+    pos_unverified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class SyncConflictEvent(Base):
+    """The history of a conflict: detected, updated, re-opened, stale, resolved, closed by a
+    sync — each with the numbers of that moment and who did it (append-only)."""
+
+    __tablename__ = "sync_conflict_events"
+    __table_args__ = (Index("ix_sync_conflict_events_conflict_at", "conflict_id", "at"),)
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    conflict_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sync_conflicts.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))
+    pos_value: Mapped[int | None] = mapped_column(Integer)
+    system_value: Mapped[int | None] = mapped_column(Integer)
+    base_value: Mapped[int | None] = mapped_column(Integer)
+    strategy: Mapped[str | None] = mapped_column(String(20))
+    value: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class IntegrationSyncLog(Base):

@@ -165,6 +165,10 @@ class MainWindow(QMainWindow):
         receiving.message.connect(self.show_message)
         receiving.presenter.restore_offered.connect(lambda _saved: self.select_tab("Receiving"))
         receiving.presenter.check_journal()  # scans a crash left behind: offered at once
+        conflicts = self.tabs.conflicts_presenter
+        conflicts.error.connect(self.show_error)
+        self.tabs.conflicts.message.connect(self.show_message)
+        conflicts.open_count_changed.connect(self._on_conflict_count)
         self.facade.subscribe(self._on_change)
         self.debug_action.toggled.connect(self.facade.enable_debug_mode)
         self._demo_timer.timeout.connect(self._start_demo_tick)
@@ -176,6 +180,7 @@ class MainWindow(QMainWindow):
         self._first_tick.start()
         self._start_last_sync()
         alerts.start_counts()
+        conflicts.start_count()
 
     # -- change events -----------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
@@ -188,12 +193,21 @@ class MainWindow(QMainWindow):
             presenter.on_change(change)
         self.tabs.integrations_presenter.on_change(change)
         self.tabs.receiving.on_change(change)
+        self.tabs.conflicts_presenter.on_change(change)
 
     def _on_alert_counts(self, counts: Any) -> None:
         index = self.tab_widget.indexOf(self.tabs.alerts)
         text, tip = tab_title(self.titles[index], counts)
         self.tab_widget.setTabText(index, text)
         self.tab_widget.setTabToolTip(index, tip)
+
+    def _on_conflict_count(self, count: int) -> None:
+        index = self.tab_widget.indexOf(self.tabs.conflicts)
+        name = self.titles[index]
+        self.tab_widget.setTabText(index, f"{name} ({count:,})" if count else name)
+        self.tab_widget.setTabToolTip(
+            index, f"{count:,} open conflict{'' if count == 1 else 's'} to settle"
+        )
 
     def notify_critical_alerts(self, count: int) -> None:
         """In the status bar, and as a tray notification where the desktop has a tray."""
@@ -305,5 +319,6 @@ class MainWindow(QMainWindow):
             presenter.tasks.cancel_all()
         self.tabs.integrations_presenter.shutdown()
         self.tabs.receiving.shutdown()
+        self.tabs.conflicts_presenter.shutdown()
         super().closeEvent(event)
         self.closed.emit()

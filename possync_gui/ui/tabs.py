@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QWidget
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.ui.alerts.presenter import AlertsPresenter
 from possync_gui.ui.alerts.tab import AlertsTab
+from possync_gui.ui.conflicts.presenter import ConflictsPresenter
+from possync_gui.ui.conflicts.tab import ConflictsTab
 from possync_gui.ui.integrations.presenter import IntegrationsPresenter
 from possync_gui.ui.integrations.tab import IntegrationsTab
 from possync_gui.ui.inventory.presenter import InventoryPresenter
@@ -20,11 +22,11 @@ from possync_gui.ui.receiving.tab import ReceivingTab
 
 #: (title, listing kind, what the tab says when it has no rows yet)
 READ_ONLY_TABS = (
-    ("Conflicts", "conflicts", "Disagreements between a POS and the warehouse appear here."),
 )
 ALERTS_TITLE = "Alerts"
 PURCHASE_ORDERS_TITLE = "Purchase Orders"
 RECEIVING_TITLE = "Receiving"
+CONFLICTS_TITLE = "Conflicts"
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Tabs:
     integrations: IntegrationsTab
     integrations_presenter: IntegrationsPresenter
     receiving: ReceivingTab
+    conflicts: ConflictsTab
+    conflicts_presenter: ConflictsPresenter
 
     def all(self) -> list[tuple[str, QWidget]]:
         lists: list[tuple[str, QWidget]] = [(title, tab) for title, tab, _ in self.lists]
@@ -50,6 +54,7 @@ class Tabs:
             (PURCHASE_ORDERS_TITLE, self.purchase_orders),
             (RECEIVING_TITLE, self.receiving),
             *lists,
+            (CONFLICTS_TITLE, self.conflicts),
             ("Integrations", self.integrations),
         ]
 
@@ -67,6 +72,8 @@ def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
         lists.append((title, ListTab(presenter, empty), presenter))
     integrations_presenter = IntegrationsPresenter(facade)
     integrations = IntegrationsTab(integrations_presenter)
+    conflicts_presenter = ConflictsPresenter(facade, operator)
+    conflicts = ConflictsTab(conflicts_presenter)
     return Tabs(
         inventory,
         inventory_presenter,
@@ -78,4 +85,6 @@ def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
         integrations,
         integrations_presenter,
         receiving=ReceivingTab.build(facade, operator),
+        conflicts=conflicts,
+        conflicts_presenter=conflicts_presenter,
     )

@@ -33,7 +33,7 @@ NESTED_CONFIG = {
 def _ids() -> dict[str, uuid.UUID]:
     names = (
         "product warehouse level movement supplier supplier_product integration "
-        "mapping alert po line delivery item serial conflict log health push"
+        "mapping alert po line delivery item serial conflict log health push conflict_event"
     )
     return {name: uuid.uuid4() for name in names.split()}
 
@@ -123,6 +123,12 @@ def _rows(i: dict[str, uuid.UUID]) -> list[m.Base]:
             warehouse_id=i["warehouse"], pos_value=3, system_value=5, base_value=4,
             detected_at=T_IST, status="resolved", strategy="manual_review", resolved_value=4,
             resolved_by="manager", resolved_at=T_UTC, note="counted by hand",
+            claimed_by="desk-2:77", claimed_at=T_IST, pos_unverified=True,
+        ),
+        m.SyncConflictEvent(
+            id=i["conflict_event"], conflict_id=i["conflict"], at=T_IST, kind="resolved",
+            pos_value=3, system_value=5, base_value=4, strategy="set", value=4,
+            actor="manager", note="counted by hand",
         ),
         m.IntegrationSyncLog(
             id=i["log"], integration_id=i["integration"], integration_type="square",

@@ -1,0 +1,1 @@
+"""The Conflicts tab: disagreements between a POS and the warehouse, settled by a person."""
