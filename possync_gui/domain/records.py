@@ -121,11 +121,3 @@ class MovementRequest:
     reference: str | None = None
     note: str | None = None
     at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ListRow:
-    """A generic read-only row for the tabs whose issues have not landed yet."""
-
-    id: uuid.UUID
-    cells: tuple[str, ...]

@@ -1,8 +1,7 @@
 """``InventorySyncService``: the one object the UI and the CLI talk to (DESIGN.md §9).
 
-It orchestrates the components; they never import one another. The seed's methods that
-later work implements (sync, alerts, purchase orders, receiving, conflicts, health) are
-added here as those components land — none is a stub.
+It orchestrates the components; they never import one another: sync → alerts →
+automatic purchase orders, delivery → alert resolution, conflict resolution → stock change.
 """
 
 from __future__ import annotations
@@ -37,8 +36,8 @@ from possync_gui.domain.events import (
     AlertsChanged,
     CatalogChanged,
     Change,
-    DeliveriesChanged,
     ConflictsChanged,
+    DeliveriesChanged,
     PurchaseOrdersChanged,
     StockChanged,
 )
@@ -60,7 +59,6 @@ from possync_gui.domain.receiving import (
 )
 from possync_gui.domain.records import (
     InventoryQuery,
-    ListRow,
     Product,
     ProductDetail,
     StockRow,
@@ -76,8 +74,8 @@ from possync_gui.domain.suppliers import (
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.services import integrations
 from possync_gui.services.alert_generator import AlertGenerator
-from possync_gui.services.delivery_processor import RECEIVABLE_STATES, DeliveryProcessor
 from possync_gui.services.conflict_resolver import ConflictResolver
+from possync_gui.services.delivery_processor import RECEIVABLE_STATES, DeliveryProcessor
 from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult, adapter_factory
 from possync_gui.services.integrations import IntegrationInfo, LocationChoice, SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult, InventoryService
@@ -98,7 +96,7 @@ Listener = Callable[[Change], None]
 
 
 class InventorySyncService:
-    """The facade: inventory reads and changes now; sync, alerts, POs, receiving, conflicts next."""
+    """The facade: inventory, sync, alerts, purchase orders, receiving, conflicts and health."""
 
     def __init__(
         self,
@@ -771,10 +769,7 @@ class InventorySyncService:
         """Write the conflict report as CSV; returns the rows written."""
         return await self.conflicts.export_report(path)
 
-    # -- read-only lists for the tabs whose components have not landed yet ---------------
-    async def list_rows(self, kind: str) -> tuple[tuple[str, ...], list[ListRow]]:
-        return await self.listings.rows(kind)
-
+    # -- the status bar ----------------------------------------------------------------------
     async def last_sync_at(self) -> datetime | None:
         return await self.listings.last_sync_at()
 

@@ -153,8 +153,6 @@ class MainWindow(QMainWindow):
         orders.error.connect(self.show_error)
         self.tabs.purchase_orders.message.connect(self.show_message)
         self.tabs.purchase_orders.suppliers_requested.connect(self.show_suppliers)
-        for _title, _tab, presenter in self.tabs.lists:
-            presenter.error.connect(self.show_error)
         integrations = self.tabs.integrations_presenter
         integrations.error.connect(self.show_error)
         self.tabs.integrations.message.connect(self.show_message)
@@ -189,8 +187,6 @@ class MainWindow(QMainWindow):
         self.tabs.inventory_presenter.on_change(change)
         self.tabs.alerts_presenter.on_change(change)
         self.tabs.purchase_orders_presenter.on_change(change)
-        for _title, _tab, presenter in self.tabs.lists:
-            presenter.on_change(change)
         self.tabs.integrations_presenter.on_change(change)
         self.tabs.receiving.on_change(change)
         self.tabs.conflicts_presenter.on_change(change)
@@ -315,8 +311,6 @@ class MainWindow(QMainWindow):
         self.tabs.purchase_orders_presenter.shutdown()
         if self._tray is not None:
             self._tray.hide()
-        for _title, _tab, presenter in self.tabs.lists:
-            presenter.tasks.cancel_all()
         self.tabs.integrations_presenter.shutdown()
         self.tabs.receiving.shutdown()
         self.tabs.conflicts_presenter.shutdown()

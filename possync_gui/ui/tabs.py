@@ -1,4 +1,4 @@
-"""The six tabs, in order, with what each read-only tab says while its issue is open."""
+"""The six tabs, in order."""
 
 from __future__ import annotations
 
@@ -15,14 +15,10 @@ from possync_gui.ui.integrations.presenter import IntegrationsPresenter
 from possync_gui.ui.integrations.tab import IntegrationsTab
 from possync_gui.ui.inventory.presenter import InventoryPresenter
 from possync_gui.ui.inventory.tab import InventoryTab
-from possync_gui.ui.list_tab import ListPresenter, ListTab
 from possync_gui.ui.purchase_orders.presenter import PurchaseOrdersPresenter
 from possync_gui.ui.purchase_orders.tab import PurchaseOrdersTab
 from possync_gui.ui.receiving.tab import ReceivingTab
 
-#: (title, listing kind, what the tab says when it has no rows yet)
-READ_ONLY_TABS = (
-)
 ALERTS_TITLE = "Alerts"
 PURCHASE_ORDERS_TITLE = "Purchase Orders"
 RECEIVING_TITLE = "Receiving"
@@ -39,7 +35,6 @@ class Tabs:
     alerts_presenter: AlertsPresenter
     purchase_orders: PurchaseOrdersTab
     purchase_orders_presenter: PurchaseOrdersPresenter
-    lists: list[tuple[str, ListTab, ListPresenter]]
     integrations: IntegrationsTab
     integrations_presenter: IntegrationsPresenter
     receiving: ReceivingTab
@@ -47,13 +42,11 @@ class Tabs:
     conflicts_presenter: ConflictsPresenter
 
     def all(self) -> list[tuple[str, QWidget]]:
-        lists: list[tuple[str, QWidget]] = [(title, tab) for title, tab, _ in self.lists]
         return [
             ("Inventory", self.inventory),
             (ALERTS_TITLE, self.alerts),
             (PURCHASE_ORDERS_TITLE, self.purchase_orders),
             (RECEIVING_TITLE, self.receiving),
-            *lists,
             (CONFLICTS_TITLE, self.conflicts),
             ("Integrations", self.integrations),
         ]
@@ -66,10 +59,6 @@ def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
     alerts = AlertsTab(alerts_presenter)
     po_presenter = PurchaseOrdersPresenter(facade, operator)
     purchase_orders = PurchaseOrdersTab(po_presenter)
-    lists = []
-    for title, kind, empty in READ_ONLY_TABS:
-        presenter = ListPresenter(facade, kind)
-        lists.append((title, ListTab(presenter, empty), presenter))
     integrations_presenter = IntegrationsPresenter(facade)
     integrations = IntegrationsTab(integrations_presenter)
     conflicts_presenter = ConflictsPresenter(facade, operator)
@@ -81,7 +70,6 @@ def build_tabs(facade: InventorySyncService, operator: str) -> Tabs:
         alerts_presenter,
         purchase_orders,
         po_presenter,
-        lists,
         integrations,
         integrations_presenter,
         receiving=ReceivingTab.build(facade, operator),
