@@ -99,9 +99,8 @@ async def run(args: argparse.Namespace) -> int:
     facade = InventorySyncService(db)
     if args.debug:
         facade.enable_debug_mode(True)
-    if seeded:  # the demo store opens with its stock alerts already judged
-        log.info("init: judging the demo store's stock")
-        await _stock_check(facade)
+    if seeded:
+        await _first_start(facade)
     log.info("init: window")
     window = MainWindow(facade, operator)
     if not window.select_tab(args.tab):
@@ -132,6 +131,14 @@ async def run(args: argparse.Namespace) -> int:
         db.dispose()
 
 
+async def _first_start(facade: Any) -> None:
+    """The demo store opens with its stock alerts judged and some orders on their way."""
+    log.info("init: judging the demo store's stock")
+    await _stock_check(facade)
+    log.info("init: the demo store's orders on their way")
+    await _demo_orders(facade)
+
+
 async def _stock_check(facade: Any) -> None:
     from possync_gui.domain.errors import PossyncError  # noqa: PLC0415
 
@@ -148,6 +155,37 @@ async def _stock_check(facade: Any) -> None:
             report.resolved,
             report.seconds,
         )
+
+
+#: On a fresh demo store: orders sent for this many suppliers, of this many critical alerts each.
+DEMO_ORDER_SUPPLIERS = 2
+DEMO_ORDER_ALERTS = 12
+
+
+async def _demo_orders(facade: Any) -> None:
+    """Orders already sent to two suppliers for some of the demo store's critical alerts, so
+    the Receiving tab has goods to receive on a first start (made by the demo's buyer,
+    approved by its manager, as the approval rule wants)."""
+    from possync_gui.domain.enums import AlertStatus, UrgencyLevel  # noqa: PLC0415
+    from possync_gui.domain.errors import PossyncError  # noqa: PLC0415
+    from possync_gui.domain.purchasing import AlertQuery  # noqa: PLC0415
+
+    query = AlertQuery(urgency=UrgencyLevel.CRITICAL, statuses=(AlertStatus.ACTIVE,), limit=500)
+    groups: dict[tuple[str, Any], list[Any]] = {}
+    for alert in await facade.list_alerts(query):
+        if alert.supplier_code is not None:
+            groups.setdefault((alert.supplier_code, alert.warehouse_id), []).append(alert.id)
+    chosen = sorted(groups.values(), key=len, reverse=True)[:DEMO_ORDER_SUPPLIERS]
+    ids = [alert_id for group in chosen for alert_id in group[:DEMO_ORDER_ALERTS]]
+    try:
+        report = await facade.create_purchase_orders(ids, "demo buyer", trigger="demo")
+        for order in report.orders:
+            await facade.approve_purchase_order(order.id, "demo manager")
+            await facade.send_purchase_order(order.id, "demo buyer")
+    except PossyncError as err:  # the demo still opens; only the Receiving tab is emptier
+        log.warning("demo purchase orders not made: %s", err)
+        return
+    log.info("demo: %s sent", ", ".join(o.order_number for o in report.orders) or "no order")
 
 
 async def _alert_timer(facade: Any, *, first_after: float) -> None:
