@@ -1068,6 +1068,11 @@ class SyncManager:
                 product_id=mapping.product_id,
                 warehouse_id=mapping.warehouse_id,
                 detected_at=now,  # kept while it waits: its age is since it first arose
+                # When the base was agreed: its evidence is what moved since (one read per
+                # new conflict).
+                base_at=session.scalar(
+                    select(POSMapping.last_synced_at).where(POSMapping.id == mapping.id)
+                ),
             )
             session.add(conflict)
         elif (conflict.pos_value, conflict.system_value, conflict.base_value) == (

@@ -367,6 +367,9 @@ class SyncConflict(Base):
     #: older than the resolver's timeout belongs to a process that died and is taken over.
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime | None]
+    #: When ``base_value`` was agreed (the mapping's last sync at detection): the evidence
+    #: of a conflict is what moved on each side since then.
+    base_at: Mapped[datetime | None]
     #: The POS's count could not be read on a re-check: ``pos_value`` is the last one known.
     pos_unverified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

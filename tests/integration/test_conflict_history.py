@@ -86,6 +86,30 @@ def test_the_detail_shows_each_sides_movements_since_the_base(
     assert len(moves) == 3
     assert detail.record.difference == 2 - 5
 
+    # The warehouse moved since the conflict was read: re-opened with its new number.
+    stale = asyncio.run(
+        facade.resolve_sync_conflicts([e], "set", actor="ana", value=4, reason="count")
+    )
+    assert [d.outcome for d in stale.details] == [ResolutionOutcome.STALE]
+    assert "warehouse moved to 7" in stale.details[0].message
+    (e,) = open_conflicts(facade)
+    assert (e.pos_value, e.system_value, side.qty("E"), store.on_hand("E")) == (2, 7, 2, 7)
+    done = asyncio.run(
+        facade.resolve_sync_conflicts([e], "set", actor="ana", value=4, reason="count")
+    )
+    assert [d.outcome for d in done.details] == [ResolutionOutcome.RESOLVED]
+
+    settled = asyncio.run(facade.conflict_detail(e.id))
+    # Still the evidence since the old base, now with what the resolution wrote.
+    assert [(m.side, m.delta, m.reason) for m in settled.movements] == [
+        ("warehouse", -5, "damage"),
+        ("warehouse", 2, "delivery"),
+        ("warehouse", -3, "conflict_resolution"),
+        ("pos", -8, "POS count against the base (the POS's own movements are not itemised)"),
+    ]
+    kinds = [h.kind for h in settled.history]
+    assert kinds == ["detected", "reopened", "resolved"]
+
 
 def test_the_report_counts_and_exports(db: Database, side: CustomSide, tmp_path: Path) -> None:
     store, facade = conflicted(db, side, "EFG")

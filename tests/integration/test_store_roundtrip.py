@@ -123,7 +123,7 @@ def _rows(i: dict[str, uuid.UUID]) -> list[m.Base]:
             warehouse_id=i["warehouse"], pos_value=3, system_value=5, base_value=4,
             detected_at=T_IST, status="resolved", strategy="manual_review", resolved_value=4,
             resolved_by="manager", resolved_at=T_UTC, note="counted by hand",
-            claimed_by="desk-2:77", claimed_at=T_IST, pos_unverified=True,
+            claimed_by="desk-2:77", claimed_at=T_IST, pos_unverified=True, base_at=T_UTC,
         ),
         m.SyncConflictEvent(
             id=i["conflict_event"], conflict_id=i["conflict"], at=T_IST, kind="resolved",

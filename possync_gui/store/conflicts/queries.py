@@ -248,19 +248,21 @@ def history(session: Session, conflict_id: uuid.UUID) -> tuple[ConflictEvent, ..
 
 def side_movements(session: Session, record: ConflictRecord) -> tuple[SideMovement, ...]:
     """What moved on each side since the base: the warehouse's ledger rows of the level
-    since the mapping's base was set (without this integration's sync pulls, which are the
-    POS's movements brought in), and on the POS side those pulls plus the POS's count
-    against the base (all that is known of the POS's own history)."""
+    since the base was agreed (up to the resolution, for a settled conflict; without this
+    integration's sync pulls, which are the POS's movements brought in), and on the POS
+    side those pulls plus the POS's count against the base (all that is known of the POS's
+    own history)."""
     if record.warehouse_id is None:
         return ()
-    mapping = session.execute(
-        select(POSMapping.last_synced_at).where(
-            POSMapping.integration_id == record.integration_id,
-            POSMapping.product_id == record.product_id,
-            POSMapping.warehouse_id == record.warehouse_id,
+    since = session.scalar(select(SyncConflict.base_at).where(SyncConflict.id == record.id))
+    if since is None and record.is_open:  # recorded before base_at was kept
+        since = session.scalar(
+            select(POSMapping.last_synced_at).where(
+                POSMapping.integration_id == record.integration_id,
+                POSMapping.product_id == record.product_id,
+                POSMapping.warehouse_id == record.warehouse_id,
+            )
         )
-    ).first()
-    since = mapping[0] if mapping is not None else None
     ours = select(sql_cast(IntegrationSyncLog.id, String)).where(
         IntegrationSyncLog.integration_id == record.integration_id
     )
@@ -270,6 +272,8 @@ def side_movements(session: Session, record: ConflictRecord) -> tuple[SideMoveme
     )
     if since is not None:
         stmt = stmt.where(StockMovement.at >= since)
+    if record.resolved_at is not None:
+        stmt = stmt.where(StockMovement.at <= record.resolved_at)
     rows = session.scalars(stmt.order_by(StockMovement.at.desc()).limit(MOVEMENTS_SHOWN)).all()
     # Sync log ids read back as text: hex on SQLite, dashed on PostgreSQL; compare as UUIDs.
     sync_refs = {uuid.UUID(r) for r in session.scalars(ours).all()} if rows else set()

@@ -1,4 +1,4 @@
-"""conflict history (sync_conflict_events) and the resolution claim on sync_conflicts
+"""conflict history (sync_conflict_events); the resolution claim and base time on sync_conflicts
 
 Revision ID: 0006_conflict_history
 Revises: 0005_receiving
@@ -20,6 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table("sync_conflicts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("base_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(
             sa.Column("pos_unverified", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
@@ -63,5 +64,6 @@ def downgrade() -> None:
     op.drop_table("sync_conflict_events")
     with op.batch_alter_table("sync_conflicts", schema=None) as batch_op:
         batch_op.drop_column("pos_unverified")
+        batch_op.drop_column("base_at")
         batch_op.drop_column("claimed_at")
         batch_op.drop_column("claimed_by")
