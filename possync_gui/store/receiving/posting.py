@@ -7,19 +7,29 @@ delivery posts in a few statements.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Boolean, Date, Table, Text, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from possync_gui.domain.barcodes import normalize_gtin
 from possync_gui.domain.enums import AlertStatus, PurchaseOrderStatus
 from possync_gui.store import models as m
-from possync_gui.store.setwise import int_column, rows_source, set_based, uuid_column
+from possync_gui.store.setwise import (
+    Column,
+    int_column,
+    rows_source,
+    set_based,
+    string_column,
+    text_column,
+    uuid_column,
+)
+from possync_gui.store.types import Money
 
 #: Parameters per IN list: well under SQLite's and PostgreSQL's limits.
 CHUNK = 900
@@ -159,9 +169,44 @@ def lock_delivery(session: Session, delivery_id: uuid.UUID) -> None:
     )
 
 
+_ITEMS = (
+    uuid_column("id"),
+    uuid_column("delivery_id"),
+    uuid_column("product_id"),
+    string_column("product_code"),
+    int_column("quantity_received"),
+    Column("unit_cost", Money(), "numeric"),
+    string_column("lot"),
+    Column("expiry", Date(), "date"),
+    string_column("status"),
+    text_column("error"),
+    int_column("line_index"),
+    uuid_column("purchase_order_line_id"),
+    int_column("over_received"),
+    Column("over_receipt_confirmed", Boolean(), "boolean"),
+    # JSON text: json_each hands it over as text on SQLite, PostgreSQL casts it to jsonb
+    Column("serial_numbers", Text(), "jsonb"),
+)
+
+
 def insert_items(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
+    """The delivery's items: one ``INSERT … SELECT`` over all of them (:mod:`..setwise`),
+    executemany on an old SQLite."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    if not set_based(dialect):
         session.execute(insert(cast(Table, m.DeliveryItem.__table__)), list(rows))
+        return
+    values = [
+        tuple(json.dumps(r[c.name]) if c.name == "serial_numbers" else r[c.name] for c in _ITEMS)
+        for r in rows
+    ]
+    names = ", ".join(c.name for c in _ITEMS)
+    source, params = rows_source(dialect, _ITEMS, values, "items")
+    session.execute(
+        text(f"INSERT INTO delivery_items ({names}) SELECT {names} FROM {source}"), params
+    )
 
 
 def update_items(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -39,6 +39,8 @@ STATUS_BACKGROUNDS = {
     LineStatus.RECEIVED: QColor("#e2ecf8"),
 }
 FLAGGED = QColor("#b3261e")
+_BRUSHES = {status: QBrush(colour) for status, colour in STATUS_BACKGROUNDS.items()}
+_FLAGGED_BRUSH = QBrush(FLAGGED)
 STATUS_WORDS = {
     LineStatus.WAITING: "Waiting",
     LineStatus.PARTIAL: "Partly scanned",
@@ -59,6 +61,7 @@ class BoardColumn(IntEnum):
     STATUS = 6
 
 
+_COLUMNS = tuple(BoardColumn)
 BOARD_HEADERS = ("SKU", "Product", "Expected", "Scanned", "Remaining", "Serials / lots", "Status")
 BOARD_NUMERIC = {BoardColumn.EXPECTED, BoardColumn.SCANNED, BoardColumn.REMAINING}
 
@@ -89,6 +92,17 @@ class BoardModel(QAbstractTableModel):
         self.last_row = -1
         self._bold = QFont()
         self._bold.setBold(True)
+        r = Qt.ItemDataRole
+        self._roles: dict[int, Any] = {
+            int(r.DisplayRole.value): self._display,
+            int(SORT_ROLE): self._sort,
+            int(ROW_ROLE): lambda line, _c, _r: line,
+            int(r.TextAlignmentRole.value): self._alignment,
+            int(r.BackgroundRole.value): self._background,
+            int(r.ForegroundRole.value): self._foreground,
+            int(r.FontRole.value): self._font,
+            int(r.ToolTipRole.value): lambda line, _c, _r: _board_tip(line),
+        }
 
     def set_board(self, board: ScanBoard) -> None:
         self.beginResetModel()
@@ -150,29 +164,35 @@ class BoardModel(QAbstractTableModel):
             return RIGHT
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: PLR0911
-        if not index.isValid() or not 0 <= index.row() < self._count:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Called ~8 times per visible cell per paint: roles are looked up as plain ints
+        # (comparing an int with Qt's enum costs a Python call each time).
+        handler = self._roles.get(role)
+        if handler is None or not index.isValid():
             return None
-        line = self.board.lines[index.row()]
-        column = BoardColumn(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _board_display(line, column, self.board.has_plan)
-        if role == SORT_ROLE:
-            return _board_sort(line, column, self.board.has_plan)
-        if role == ROW_ROLE:
-            return line
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in BOARD_NUMERIC:
-            return RIGHT
-        if role == Qt.ItemDataRole.BackgroundRole:
-            colour = STATUS_BACKGROUNDS.get(line.status(self.board.has_plan))
-            return QBrush(colour) if colour is not None else None
-        if role == Qt.ItemDataRole.ForegroundRole and line.flagged:
-            return QBrush(FLAGGED) if column in (BoardColumn.SERIALS, BoardColumn.STATUS) else None
-        if role == Qt.ItemDataRole.FontRole and index.row() == self.last_row:
-            return self._bold
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _board_tip(line)
-        return None
+        row = index.row()
+        if not 0 <= row < self._count:
+            return None
+        return handler(self.board.lines[row], _COLUMNS[index.column()], row)
+
+    def _display(self, line: BoardLine, column: BoardColumn, _row: int) -> Any:
+        return _board_display(line, column, self.board.has_plan)
+
+    def _sort(self, line: BoardLine, column: BoardColumn, _row: int) -> Any:
+        return _board_sort(line, column, self.board.has_plan)
+
+    def _alignment(self, _line: BoardLine, column: BoardColumn, _row: int) -> Any:
+        return RIGHT if column in BOARD_NUMERIC else None
+
+    def _background(self, line: BoardLine, _column: BoardColumn, _row: int) -> Any:
+        return _BRUSHES.get(line.status(self.board.has_plan))
+
+    def _foreground(self, line: BoardLine, column: BoardColumn, _row: int) -> Any:
+        flagged = line.flagged and column in (BoardColumn.SERIALS, BoardColumn.STATUS)
+        return _FLAGGED_BRUSH if flagged else None
+
+    def _font(self, _line: BoardLine, _column: BoardColumn, row: int) -> Any:
+        return self._bold if row == self.last_row else None
 
 
 def _board_display(line: BoardLine, column: BoardColumn, has_plan: bool) -> str:  # noqa: PLR0911

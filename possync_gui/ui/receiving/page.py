@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QStackedWidget,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +28,8 @@ from possync_gui.ui.receiving.presenter import ReceivingPresenter
 from possync_gui.ui.receiving.scanning import SerialRequest
 from possync_gui.ui.receiving.status import Banner, CounterStrip, PromptBar, RestoreBar
 
+#: How long the scans pause before the board scrolls to the line scanned last.
+SCROLL_PAUSE_MS = 150
 EMPTY_HINT = (
     "<p style='font-size:15pt'><b>Scan a purchase order number</b> (PO-2026-000123) to "
     "receive against it,</p><p>or choose an open order on the left (Ctrl+O, Enter), or "
@@ -73,19 +76,19 @@ class ReceivePage(QWidget):
         self.filter.setPlaceholderText("Filter the lines (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
         self.proxy = SortFilterProxy(presenter.model, self)
-        self.board = make_table(self.proxy)
-        self.board.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        for column, width in BOARD_WIDTHS:
-            self.board.setColumnWidth(column, width)
-        header = self.board.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(BoardColumn.PRODUCT, QHeaderView.ResizeMode.Stretch)
+        self.board = self._make_board()
         self.hint = QLabel(EMPTY_HINT)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.hint)
         self.stack.addWidget(self.board)
+        # Scrolling to the line scanned last repaints the whole board (~90 ms for 25 rows in
+        # software); during a burst of scans it waits for a pause, so scans never queue behind it.
+        self._scroll_timer = QTimer(self)
+        self._scroll_timer.setSingleShot(True)
+        self._scroll_timer.setInterval(SCROLL_PAUSE_MS)
+        self._scroll_timer.timeout.connect(self._scroll_to_last)
         self._build_layout()
         p = presenter
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
@@ -97,6 +100,16 @@ class ReceivePage(QWidget):
         p.model.rowsInserted.connect(lambda *_a: self.stack.setCurrentWidget(self.board))
         p.model.dataChanged.connect(self._on_line_changed)
         self._on_board_changed()
+
+    def _make_board(self) -> QTableView:
+        board = make_table(self.proxy)
+        header = board.horizontalHeader()
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the order's own order
+        for column, width in BOARD_WIDTHS:
+            board.setColumnWidth(column, width)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(BoardColumn.PRODUCT, QHeaderView.ResizeMode.Stretch)
+        return board
 
     def _build_layout(self) -> None:
         head = QHBoxLayout()
@@ -148,6 +161,11 @@ class ReceivePage(QWidget):
     def _on_line_changed(self, top: Any, _bottom: Any, _roles: Any = None) -> None:
         row = self.presenter.model.last_row
         if row >= 0 and top.row() == row:
+            self._scroll_timer.start()  # once the scans pause: a scroll repaints the board
+
+    def _scroll_to_last(self) -> None:
+        row = self.presenter.model.last_row
+        if 0 <= row < self.presenter.model.rowCount():
             index = self.proxy.mapFromSource(self.presenter.model.index(row, 0))
             if index.isValid():
                 self.board.scrollTo(index)

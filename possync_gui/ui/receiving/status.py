@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from possync_gui.domain.receiving import (
@@ -17,49 +18,90 @@ from possync_gui.domain.receiving import (
 )
 from possync_gui.domain.scan_board import Counters, ScanBoard
 
+#: kind → (background, text, border, bold)
 STYLES = {
-    "notice": "background: #e3f1e4; color: #16401d; border: 1px solid #a9d3ad;",
-    "warning": "background: #fde2e1; color: #7a1410; border: 2px solid #d9534f; font-weight: bold;",
-    "prompt": "background: #fff4c2; color: #5c4400; border: 2px solid #e0b400; font-weight: bold;",
-    "idle": "background: #f2f2f2; color: #444; border: 1px solid #ddd;",
+    "notice": ("#e3f1e4", "#16401d", "#a9d3ad", False),
+    "warning": ("#fde2e1", "#7a1410", "#d9534f", True),
+    "prompt": ("#fff4c2", "#5c4400", "#e0b400", True),
+    "idle": ("#f2f2f2", "#444444", "#dddddd", False),
 }
 
 
-class Banner(QLabel):
+class _Box(QLabel):
+    """A label on a coloured box. Painted by hand, not by a style sheet: a style-sheet widget
+    is slow to paint, and this one changes with every scan."""
+
+    def __init__(self, kind: str, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setContentsMargins(10, 6, 10, 6)
+        self.kind = ""
+        self._colours = (QColor(), QColor())
+        self.set_kind(kind)
+
+    def set_kind(self, kind: str) -> None:
+        if kind == self.kind:
+            return
+        self.kind = kind
+        background, text, border, bold = STYLES[kind]
+        self._colours = (QColor(background), QColor(border))
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(text))
+        self.setPalette(palette)
+        font = self.font()
+        font.setBold(bold)
+        self.setFont(font)
+        self.update()
+
+    def paintEvent(self, event: Any) -> None:
+        painter = QPainter(self)
+        background, border = self._colours
+        painter.setPen(QPen(border, 2))
+        painter.setBrush(background)
+        painter.drawRoundedRect(self.rect().adjusted(1, 1, -1, -1), 3, 3)
+        painter.end()
+        super().paintEvent(event)
+
+
+class Banner(_Box):
     """One line under the scan field; ``kind`` says which style it has now."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setMinimumHeight(34)
+        super().__init__("idle", parent)
+        # Fixed: a longer message must not move the board (and repaint the whole window).
+        self.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 16)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.kind = "idle"
-        self._set("idle", "Ready: scan a purchase order number or an item.")
-
-    def _set(self, kind: str, text: str) -> None:
-        self.kind = kind
-        self.setStyleSheet(f"QLabel {{ {STYLES[kind]} padding: 6px 10px; border-radius: 3px; }}")
-        self.setText(text)
+        self.setText("Ready: scan a purchase order number or an item.")
 
     def notice(self, text: str) -> None:
-        self._set("notice", text)
+        self.set_kind("notice")
+        self.setText(text)
 
     def warning(self, text: str) -> None:
-        self._set("warning", "⚠ " + text)
+        self.set_kind("warning")
+        self.setText("⚠ " + text)
 
 
-class PromptBar(QLabel):
+class PromptBar(_Box):
     """Yellow, above the banner, while the tab waits for serial numbers."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setStyleSheet(f"QLabel {{ {STYLES['prompt']} padding: 6px 10px; }}")
+        super().__init__("prompt", parent)
         self.hide()
 
     def ask(self, text: str | None) -> None:
         self.setVisible(text is not None)
         self.setText(text or "")
+
+
+GREY = QColor("#666666")
+RED = QColor("#b3261e")
+
+
+def _colour(label: QLabel, colour: QColor) -> None:
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, colour)
+    label.setPalette(palette)
 
 
 class CounterStrip(QWidget):
@@ -79,14 +121,26 @@ class CounterStrip(QWidget):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
+        #: the value labels, by key; plain text (rich text lays out a document per change)
         self.labels: dict[str, QLabel] = {}
+        self._bad: dict[str, bool] = {}
+        self._unknown_shown = -1
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
-        for key, _words in self.NAMES:
-            label = QLabel()
-            label.setTextFormat(Qt.TextFormat.RichText)
-            self.labels[key] = label
-            layout.addWidget(label)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        bold.setPointSizeF(bold.pointSizeF() * 1.25)
+        for key, words in self.NAMES:
+            name = QLabel(words)
+            _colour(name, GREY)
+            value = QLabel("0")
+            value.setFont(bold)
+            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("0,000"))
+            self.labels[key] = value
+            self._bad[key] = False
+            layout.addWidget(name)
+            layout.addWidget(value)
+            layout.addSpacing(10)
         layout.addStretch(1)
 
     def show_counters(self, c: Counters, board: ScanBoard) -> None:
@@ -104,22 +158,28 @@ class CounterStrip(QWidget):
             "over": c.over, "unknown": c.unknown, "duplicates": c.duplicates,
             "misreads": c.misreads, "not_on_manifest": c.not_on_manifest,
         }  # fmt: skip
-        for key, words in self.NAMES:
+        for key, _words in self.NAMES:
+            label = self.labels[key]
+            if label.text() != values[key]:  # one scan changes two or three of them
+                label.setText(values[key])
             bad = key in self.PROBLEMS and numbers.get(key, 0) > 0
-            colour = "#b3261e" if bad else "#222"
-            self.labels[key].setText(
-                f"<span style='color:#666'>{words}</span> "
-                f"<b style='color:{colour}; font-size:12pt'>{values[key]}</b>"
+            if bad != self._bad[key]:
+                self._bad[key] = bad
+                _colour(label, RED if bad else self.palette().color(QPalette.ColorRole.WindowText))
+        if c.unknown != self._unknown_shown:
+            self._unknown_shown = c.unknown
+            codes = board.unknown_codes[-20:]
+            self.labels["unknown"].setToolTip(
+                "Codes no product has:\n" + "\n".join(codes) if codes else "No unknown codes"
             )
-        codes = board.unknown_codes[-20:]
-        self.labels["unknown"].setToolTip(
-            "Codes no product has:\n" + "\n".join(codes) if codes else "No unknown codes"
-        )
 
     def value(self, key: str) -> str:
         """The number shown for ``key`` (for tests and screen readers)."""
-        text = self.labels[key].text()
-        return text.rsplit("'>", 1)[-1].removesuffix("</b>")
+        return self.labels[key].text()
+
+    def is_alarming(self, key: str) -> bool:
+        """Whether ``key`` is shown in red."""
+        return self._bad[key]
 
 
 class RestoreBar(QFrame):
