@@ -489,3 +489,29 @@ def test_the_window_offers_a_crashed_board_at_start(
     qtbot.mouseClick(restore_bar.discard, Qt.MouseButton.LeftButton)
     assert read(second.tabs.receiving.presenter.journal.path) is None
     assert not restore_bar.isVisible()
+
+
+def test_scans_during_a_post_wait_for_the_next_board(
+    qtbot: Any, window: MainWindow, world: ReceivingWorld, run_async: Any
+) -> None:
+    tab = _tab(window)
+    presenter = tab.presenter
+    scan(qtbot, tab, ORDER)
+    scan(qtbot, tab, f"2*{WIDGET}")
+    settle(qtbot, tab)
+    presenter.hold(True)  # what a post does while the store writes
+    scan(qtbot, tab, WIDGET)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    scan(qtbot, tab, UPC)
+    assert presenter.board.counters().units == 2  # nothing touched the board being posted
+    presenter.hold(False)
+    settle(qtbot, tab)
+    scanned = {line.product.sku: line.scanned for line in presenter.board.lines}
+    assert scanned["WIDGET"] == 2 and scanned["UPC-ITEM"] == 1
+    result = run_async(presenter.post())
+    assert result.units == 3
+    scan(qtbot, tab, WIDGET)  # the next delivery of the same order
+    settle(qtbot, tab)
+    assert presenter.board.counters().units == 1
+    widget = presenter.board.line_for(world.products["WIDGET"])
+    assert widget is not None and (widget.received_before, widget.expected) == (2, 58)
