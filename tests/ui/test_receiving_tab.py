@@ -515,3 +515,25 @@ def test_scans_during_a_post_wait_for_the_next_board(
     assert presenter.board.counters().units == 1
     widget = presenter.board.line_for(world.products["WIDGET"])
     assert widget is not None and (widget.received_before, widget.expected) == (2, 58)
+
+
+def test_choosing_an_order_from_the_list_by_keyboard(
+    qtbot: Any, window: MainWindow, world: ReceivingWorld
+) -> None:
+    tab = _tab(window)
+    panel = tab.orders_panel
+    qtbot.waitUntil(lambda: panel.proxy.rowCount() == 1, timeout=30_000)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert panel.search.hasFocus()
+    qtbot.keyClicks(panel.search, "acme")
+    qtbot.keyClick(panel.search, Qt.Key.Key_Return)  # the search runs; the list has the focus
+    qtbot.waitUntil(panel.table.hasFocus)
+    qtbot.waitUntil(lambda: panel.table.currentIndex().isValid(), timeout=30_000)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.presenter.board.plan is not None, timeout=30_000)
+    assert tab.presenter.board.plan.order_number == ORDER
+    qtbot.waitUntil(tab.scan.hasFocus)
+    qtbot.keyClicks(
+        panel.table, WIDGET[:4]
+    )  # typed into the list by mistake: it goes to the scan field
+    assert tab.scan.text() == WIDGET[:4] and tab.scan.hasFocus()
