@@ -368,6 +368,9 @@ class ScanningPresenter(QObject):
             return
         what, line, removed = undone
         self.journal.append("undo")
+        if self.serial_request is not None:  # its count no longer matches the board
+            self.serial_request = None
+            self.serial_wanted.emit(None)
         if removed:
             self.model.line_removed()
         elif line is not None:
