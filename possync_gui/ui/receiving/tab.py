@@ -334,7 +334,10 @@ class ReceivingTab(QWidget):
             result = await p.post(close_short=close_short)
         finally:
             self.post_button.setEnabled(p.board.counters().units > 0)
-        self.banner.notice(result_summary(result))
+        if result.rejected or result.needs_confirmation:
+            self.banner.warning(result_summary(result) + " — see the result")
+        else:
+            self.banner.notice(result_summary(result))
         self._show_result(result, p.last_delivery)
         return result
 
