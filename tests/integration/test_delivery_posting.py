@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -14,6 +15,9 @@ from sqlalchemy import select, update
 from possync_gui.domain.enums import PurchaseOrderStatus
 from possync_gui.domain.errors import NotFoundError, ValidationError
 from possync_gui.domain.receiving import DeliveryInput, DeliveryLineInput, ItemStatus
+from possync_gui.services.delivery_processor import DeliveryProcessor
+from possync_gui.services.facade import InventorySyncService
+from possync_gui.services.settings import Settings, load_settings
 from possync_gui.store import models as m
 from possync_gui.store.database import Database
 from tests.integration.delivery_world import World, build_world, seed_delivery
@@ -305,3 +309,20 @@ def test_serial_lookup_finds_every_product_with_that_serial(world: World) -> Non
     ]
     assert asyncio.run(world.facade.find_serial("OTHER")) == []
     assert [d.delivery_id for d in asyncio.run(world.facade.list_deliveries("po-2026"))] == ["D1"]
+
+
+def test_the_tolerance_is_a_setting(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"over_receipt_tolerance": "0"}', encoding="utf-8")
+    tolerance = load_settings(path).over_receipt_tolerance
+    assert tolerance == 0 and Settings().over_receipt_tolerance == Decimal("0.10")
+    problems: list[str] = []
+    path.write_text('{"over_receipt_tolerance": "lots"}', encoding="utf-8")
+    assert load_settings(path, on_problem=problems.append).over_receipt_tolerance == Decimal("0.10")
+    assert problems and "over_receipt_tolerance" in problems[0]
+    world = build_world(db)
+    strict = InventorySyncService(db, deliveries=DeliveryProcessor(db, tolerance=tolerance))
+    data = seed_delivery(world, items=[_item("WIDGET-001", 101)])
+    result = asyncio.run(strict.update_inventory_from_delivery(data))
+    assert result.items[0].status == ItemStatus.NEEDS_CONFIRMATION
+    assert "more than the 0 % tolerance" in (result.items[0].error or "")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 
 from possync_gui.domain.barcodes import GS, make_ean13
 from possync_gui.domain.enums import PurchaseOrderStatus
@@ -22,7 +22,7 @@ from possync_gui.domain.errors import ValidationError
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.store.database import Database
 from possync_gui.ui.main_window import MainWindow
-from possync_gui.ui.receiving.dialogs import LineDialog, ResultDialog, ShortDialog
+from possync_gui.ui.receiving.dialogs import LineDialog, ResultDialog, ShortDialog, UnplannedDialog
 from possync_gui.ui.receiving.journal import read
 from possync_gui.ui.receiving.tab import ReceivingTab
 from tests.ui.receiving_world import (
@@ -388,3 +388,152 @@ def test_posting_nothing_is_refused_with_a_message(
     qtbot.keyClick(tab.scan, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "Nothing scanned" in tab.banner.text())
     assert tab.scan.hasFocus()
+
+
+# The file dialog's completer pops up while the path is typed; offscreen cannot raise it.
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_a_manifest_flags_serials_the_supplier_did_not_ship(
+    qtbot: Any, window: MainWindow, world: ReceivingWorld, tmp_path: Path
+) -> None:
+    tab = _tab(window)
+    manifest = tmp_path / "acme-manifest.csv"
+    manifest.write_text("sku,serial\nPHONE,M-1\nPHONE,M-2\nWIDGET,M-3\n", encoding="utf-8")
+    scan(qtbot, tab, ORDER)
+    scan(qtbot, tab, f"]d201{PHONE_GTIN}21M-9")  # scanned before the manifest is loaded
+    settle(qtbot, tab)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    dialog = _dialog(qtbot, tab, QFileDialog)
+    name = dialog.findChild(QLineEdit, "fileNameEdit")  # typed, as a keyboard user does
+    qtbot.keyClicks(name, str(manifest))
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "acme-manifest.csv: 3 serials" in tab.banner.text(), timeout=30_000)
+    assert tab.counters.value("not_on_manifest") == "1"
+    scan(qtbot, tab, f"]d201{PHONE_GTIN}21M-1")
+    settle(qtbot, tab)
+    assert tab.banner.kind == "notice"
+    scan(qtbot, tab, f"]d201{PHONE_GTIN}21M-3")  # on the manifest, for another product
+    settle(qtbot, tab)
+    assert tab.banner.kind == "warning" and "for WIDGET" in tab.banner.text()
+    assert tab.counters.value("not_on_manifest") == "2"
+    assert tab.counters.is_alarming("not_on_manifest")
+    phone = tab.presenter.board.line_for(world.products["PHONE"])
+    assert phone is not None and set(phone.flagged) == {"M-9", "M-3"}
+
+
+def test_an_unplanned_delivery_from_the_keyboard(
+    qtbot: Any, window: MainWindow, world: ReceivingWorld, run_async: Any
+) -> None:
+    tab = _tab(window)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
+    dialog = _dialog(qtbot, tab, UnplannedDialog)
+    dialog.supplier.setCurrentIndex(dialog.supplier.findData("ACME"))
+    dialog.warehouse.setCurrentIndex(dialog.warehouse.findData("NORTH"))
+    qtbot.keyClick(dialog.warehouse, Qt.Key.Key_Return)
+    qtbot.waitUntil(tab.scan.hasFocus)
+    assert "Unplanned delivery" in tab.order_label.text() and "NORTH" in tab.order_label.text()
+    scan(qtbot, tab, f"3*{EXTRA}")  # any product: nothing is expected
+    scan(qtbot, tab, UPC)
+    settle(qtbot, tab)
+    assert tab.counters.value("over") == "—"
+    qtbot.keyClick(tab.scan, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    result = _dialog(qtbot, tab, ResultDialog)
+    assert result.shown.ok and result.shown.warehouse_code == "NORTH"
+    qtbot.keyClick(result, Qt.Key.Key_Escape)
+    detail = run_async(window.facade.product_detail(world.products["EXTRA"]))
+    assert {s.warehouse_code: s.on_hand for s in detail.stock}.get("NORTH") == 3
+    assert not tab.presenter.ready  # a new delivery starts from scratch
+
+
+def test_a_new_delivery_asks_before_dropping_scans(
+    qtbot: Any, window: MainWindow, world: ReceivingWorld
+) -> None:
+    tab = _tab(window)
+    scan(qtbot, tab, ORDER)
+    scan(qtbot, tab, WIDGET)
+    settle(qtbot, tab)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    box = _dialog(qtbot, tab, QMessageBox)
+    assert "1 scanned units" in box.text()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)  # keep them
+    qtbot.waitUntil(tab.scan.hasFocus)
+    assert tab.presenter.board.counters().units == 1
+    qtbot.keyClick(tab.scan, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    box = _dialog(qtbot, tab, QMessageBox)
+    box.button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not tab.presenter.ready)
+    assert tab.presenter.board.is_empty
+    assert read(tab.presenter.journal.path) is None
+
+
+def test_the_window_offers_a_crashed_board_at_start(
+    qtbot: Any, qloop: Any, world: ReceivingWorld
+) -> None:
+    first = MainWindow(InventorySyncService(world.db), "dock-anna")
+    qtbot.addWidget(first)
+    first.show()
+    first.activateWindow()
+    qtbot.waitUntil(first.isActiveWindow)
+    first.select_tab("Receiving")
+    tab = _tab(first)
+    qtbot.waitUntil(tab.scan.hasFocus)
+    scan(qtbot, tab, ORDER)
+    scan(qtbot, tab, f"2*{WIDGET}")
+    settle(qtbot, tab)
+    first.hide()  # the process dies here: nothing is posted or cleaned up
+    second = MainWindow(InventorySyncService(world.db), "dock-ben")
+    qtbot.addWidget(second)
+    second.show()
+    assert second.tab_widget.currentWidget() is second.tabs.receiving
+    restore_bar = second.tabs.receiving.restore_bar
+    assert restore_bar.isVisible() and "by dock-anna" in restore_bar.label.text()
+    qtbot.mouseClick(restore_bar.discard, Qt.MouseButton.LeftButton)
+    assert read(second.tabs.receiving.presenter.journal.path) is None
+    assert not restore_bar.isVisible()
+
+
+def test_scans_during_a_post_wait_for_the_next_board(
+    qtbot: Any, window: MainWindow, world: ReceivingWorld, run_async: Any
+) -> None:
+    tab = _tab(window)
+    presenter = tab.presenter
+    scan(qtbot, tab, ORDER)
+    scan(qtbot, tab, f"2*{WIDGET}")
+    settle(qtbot, tab)
+    presenter.hold(True)  # what a post does while the store writes
+    scan(qtbot, tab, WIDGET)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    scan(qtbot, tab, UPC)
+    assert presenter.board.counters().units == 2  # nothing touched the board being posted
+    presenter.hold(False)
+    settle(qtbot, tab)
+    scanned = {line.product.sku: line.scanned for line in presenter.board.lines}
+    assert scanned["WIDGET"] == 2 and scanned["UPC-ITEM"] == 1
+    result = run_async(presenter.post())
+    assert result.units == 3
+    scan(qtbot, tab, WIDGET)  # the next delivery of the same order
+    settle(qtbot, tab)
+    assert presenter.board.counters().units == 1
+    widget = presenter.board.line_for(world.products["WIDGET"])
+    assert widget is not None and (widget.received_before, widget.expected) == (2, 58)
+
+
+def test_choosing_an_order_from_the_list_by_keyboard(
+    qtbot: Any, window: MainWindow, world: ReceivingWorld
+) -> None:
+    tab = _tab(window)
+    panel = tab.orders_panel
+    qtbot.waitUntil(lambda: panel.proxy.rowCount() == 1, timeout=30_000)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert panel.search.hasFocus()
+    qtbot.keyClicks(panel.search, "acme")
+    qtbot.keyClick(panel.search, Qt.Key.Key_Return)  # the search runs; the list has the focus
+    qtbot.waitUntil(panel.table.hasFocus)
+    qtbot.waitUntil(lambda: panel.table.currentIndex().isValid(), timeout=30_000)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.presenter.board.plan is not None, timeout=30_000)
+    assert tab.presenter.board.plan.order_number == ORDER
+    qtbot.waitUntil(tab.scan.hasFocus)
+    qtbot.keyClicks(
+        panel.table, WIDGET[:4]
+    )  # typed into the list by mistake: it goes to the scan field
+    assert tab.scan.text() == WIDGET[:4] and tab.scan.hasFocus()

@@ -169,10 +169,10 @@ class ShortDialog(QDialog):
 
 def result_summary(result: DeliveryResult) -> str:
     if result.already_posted:
-        head = f"{result.delivery_id} was posted before: nothing changed this time."
+        head = f"{result.delivery_id} was posted before: nothing changed this time"
     else:
-        head = f"Posted {result.delivery_id}: {result.units:,} units accepted."
-    parts = [head, f"{result.accepted} accepted, {result.rejected} rejected"]
+        head = f"Posted {result.delivery_id}: {result.units:,} units"
+    parts = [head, f"{result.accepted} items accepted, {result.rejected} rejected"]
     if result.needs_confirmation:
         parts[-1] += f", {result.needs_confirmation} waiting for your confirmation"
     if result.purchase_order_number:

@@ -90,14 +90,20 @@ class ReceivingPresenter(ScanningPresenter):
             self.journal.append("delivery_id", value=text)
 
     def set_quantity(self, product_id: uuid.UUID, quantity: int) -> None:
+        self._editable(product_id)
         line = self.board.set_quantity(product_id, quantity)
         self.journal.append("quantity", product=str(product_id), quantity=quantity)
         self._edited(line.row, f"{line.product.sku} set to {quantity:,}")
 
     def remove_serials(self, product_id: uuid.UUID, serials: list[str]) -> None:
+        self._editable(product_id)
         line = self.board.remove_serials(product_id, serials)
         self.journal.append("remove_serials", product=str(product_id), serials=serials)
         self._edited(line.row, f"{len(serials)} serials of {line.product.sku} taken off")
+
+    def _editable(self, product_id: uuid.UUID) -> None:
+        if self.held or self.board.line_for(product_id) is None:
+            raise ValidationError("That line is no longer on the board (the delivery was posted)")
 
     def _edited(self, row: int, text: str) -> None:
         self.model.line_changed(row, last=False)
@@ -132,8 +138,19 @@ class ReceivingPresenter(ScanningPresenter):
         if self.board.counters().units == 0:
             raise ValidationError("Nothing has been scanned: there is nothing to post")
         delivery = self.delivery(close_short=close_short)
-        result = await self._facade.update_inventory_from_delivery(delivery)
-        self.last_delivery = delivery
+        self.hold(True)
+        try:
+            # Refused as a whole (the order changed meanwhile, the database is away): the
+            # board and its journal stay, nothing is lost; posting again is safe (same id).
+            result = await self._facade.update_inventory_from_delivery(delivery)
+            self.last_delivery = delivery
+            await self._after_post(result)
+        finally:
+            self.hold(False)
+        self.posted.emit(result, delivery)
+        return result
+
+    async def _after_post(self, result: DeliveryResult) -> None:
         plan = self.board.plan
         self.journal.discard()
         if plan is not None and result.purchase_order_status in ("partially_received", "sent"):
@@ -143,8 +160,6 @@ class ReceivingPresenter(ScanningPresenter):
                 self._new_board(ScanBoard())
         else:
             self._new_board(ScanBoard())
-        self.posted.emit(result, delivery)
-        return result
 
     async def confirm_over_receipt(self, delivery: DeliveryInput) -> DeliveryResult:
         """Post the items that waited for a confirmation (the same delivery, confirmed)."""

@@ -106,6 +106,8 @@ class ScanningPresenter(QObject):
         self._lookups: dict[str, BoardProduct | None] = {}
         #: How many scans have been applied to the board (the bench waits on it).
         self.applied = 0
+        #: True while a post runs (scans and undos wait in the queue).
+        self.held = False
         #: The delivery posted last (a confirmation posts it again).
         self.last_delivery: DeliveryInput | None = None
 
@@ -153,13 +155,19 @@ class ScanningPresenter(QObject):
         """What the scan field got when Enter was pressed."""
         if not text.strip():
             return
-        if self.busy_scanning or not self._apply_now(text):
+        if self.held or self.busy_scanning or not self._apply_now(text):
             self._queue.append(text)
             self._drain_soon()
 
     def _drain_soon(self) -> None:
-        if not self.tasks.is_running("scans"):
+        if not self.held and not self.tasks.is_running("scans"):
             self.tasks.run("scans", self._drain())
+
+    def hold(self, held: bool) -> None:
+        """While a post runs, scans wait: they belong to the board shown after it."""
+        self.held = held
+        if not held and self._queue:
+            self._drain_soon()
 
     async def wait_for_scans(self) -> None:
         while self.busy_scanning:
@@ -184,7 +192,7 @@ class ScanningPresenter(QObject):
         return True
 
     async def _drain(self) -> None:
-        while self._queue:
+        while self._queue and not self.held:
             item = self._queue.popleft()
             if item is UNDO:
                 self._undo_now()
@@ -348,7 +356,7 @@ class ScanningPresenter(QObject):
 
     # -- undo and edits ----------------------------------------------------------------------
     def undo(self) -> None:
-        if self.busy_scanning:
+        if self.held or self.busy_scanning:
             self._queue.append(UNDO)
             return
         self._undo_now()
@@ -360,6 +368,9 @@ class ScanningPresenter(QObject):
             return
         what, line, removed = undone
         self.journal.append("undo")
+        if self.serial_request is not None:  # its count no longer matches the board
+            self.serial_request = None
+            self.serial_wanted.emit(None)
         if removed:
             self.model.line_removed()
         elif line is not None:

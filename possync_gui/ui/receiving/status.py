@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from possync_gui.domain.receiving import (
@@ -94,16 +94,6 @@ class PromptBar(_Box):
         self.setText(text or "")
 
 
-GREY = QColor("#666666")
-RED = QColor("#b3261e")
-
-
-def _colour(label: QLabel, colour: QColor) -> None:
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, colour)
-    label.setPalette(palette)
-
-
 class CounterStrip(QWidget):
     """Units, lines, remaining, and the problems (red when not zero)."""
 
@@ -121,30 +111,18 @@ class CounterStrip(QWidget):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        #: the value labels, by key; plain text (rich text lays out a document per change)
-        self.labels: dict[str, QLabel] = {}
+        # One rich-text label, set once per scan (eight labels each re-laid out the strip).
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.values: dict[str, str] = {}
         self._bad: dict[str, bool] = {}
         self._unknown_shown = -1
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
-        bold = QFont(self.font())
-        bold.setBold(True)
-        bold.setPointSizeF(bold.pointSizeF() * 1.25)
-        for key, words in self.NAMES:
-            name = QLabel(words)
-            _colour(name, GREY)
-            value = QLabel("0")
-            value.setFont(bold)
-            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("0,000"))
-            self.labels[key] = value
-            self._bad[key] = False
-            layout.addWidget(name)
-            layout.addWidget(value)
-            layout.addSpacing(10)
-        layout.addStretch(1)
+        layout.addWidget(self.label, 1)
 
     def show_counters(self, c: Counters, board: ScanBoard) -> None:
-        values = {
+        self.values = {
             "units": f"{c.units:,}",
             "lines": f"{c.lines_scanned:,} of {len(board.lines):,}",
             "remaining": f"{c.remaining:,} of {c.expected:,}" if board.has_plan else "—",
@@ -158,24 +136,29 @@ class CounterStrip(QWidget):
             "over": c.over, "unknown": c.unknown, "duplicates": c.duplicates,
             "misreads": c.misreads, "not_on_manifest": c.not_on_manifest,
         }  # fmt: skip
-        for key, _words in self.NAMES:
-            label = self.labels[key]
-            if label.text() != values[key]:  # one scan changes two or three of them
-                label.setText(values[key])
-            bad = key in self.PROBLEMS and numbers.get(key, 0) > 0
-            if bad != self._bad[key]:
-                self._bad[key] = bad
-                _colour(label, RED if bad else self.palette().color(QPalette.ColorRole.WindowText))
+        parts = []
+        for key, words in self.NAMES:
+            self._bad[key] = bad = key in self.PROBLEMS and numbers.get(key, 0) > 0
+            colour = "#b3261e" if bad else "#222222"
+            parts.append(
+                f"<span style='color:#666666'>{words}</span>&nbsp;<b style='color:{colour};"
+                f" font-size:12pt'>{self.values[key]}</b>"
+            )
+        text = " &nbsp;&nbsp;&nbsp; ".join(parts)
+        if text != self.label.text():
+            self.label.setText(text)
         if c.unknown != self._unknown_shown:
             self._unknown_shown = c.unknown
             codes = board.unknown_codes[-20:]
-            self.labels["unknown"].setToolTip(
-                "Codes no product has:\n" + "\n".join(codes) if codes else "No unknown codes"
+            self.label.setToolTip(
+                "Unknown codes (no product has them):\n" + "\n".join(codes)
+                if codes
+                else "No unknown codes"
             )
 
     def value(self, key: str) -> str:
         """The number shown for ``key`` (for tests and screen readers)."""
-        return self.labels[key].text()
+        return self.values[key]
 
     def is_alarming(self, key: str) -> bool:
         """Whether ``key`` is shown in red."""

@@ -138,8 +138,9 @@ class ReceivingTab(QWidget):
         self.history_panel.confirm_requested.connect(self._on_history_confirm)
         self.restore_bar.restore.clicked.connect(self._on_restore)
         self.restore_bar.discard.clicked.connect(self._on_discard_saved)
-        for table in (self.board, self.orders_panel.table, self.history_panel.list.table):
+        for table in (self.board, self.orders_panel.table):  # the scan field's page
             table.installEventFilter(self._to_scan)
+        self.pages.currentChanged.connect(lambda i: self.focus_scan() if i == 0 else None)
         self.board.installEventFilter(self)
         p.message.connect(self.message.emit)
         p.restore_offered.connect(self._on_restore_offered)
@@ -333,7 +334,10 @@ class ReceivingTab(QWidget):
             result = await p.post(close_short=close_short)
         finally:
             self.post_button.setEnabled(p.board.counters().units > 0)
-        self.banner.notice(result_summary(result))
+        if result.rejected or result.needs_confirmation:
+            self.banner.warning(result_summary(result) + " — see the result")
+        else:
+            self.banner.notice(result_summary(result))
         self._show_result(result, p.last_delivery)
         return result
 
