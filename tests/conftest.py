@@ -3,6 +3,7 @@ PostgreSQL (``POSSYNC_TEST_PG_URL``). Each test gets an empty database of its ow
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import uuid
@@ -32,6 +33,23 @@ def _isolated_home(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("POSSYNC_DB_URL", raising=False)
     monkeypatch.delenv("POS_SYNC_DEBUG", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_qt_loop_outside_ui_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The UI tests' qasync loop is created ``already_running`` (tests/ui/conftest.py) and
+    stays asyncio's running loop for the rest of the session; a test outside tests/ui that
+    runs after them drives its own loop (``asyncio.run``), so it runs with none set."""
+    running = None
+    if "ui" not in request.node.path.parts:
+        running = asyncio.events._get_running_loop()
+    if running is not None:
+        asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        if running is not None:
+            asyncio.events._set_running_loop(running)
 
 
 def _fresh_pg_database() -> str:
