@@ -4,9 +4,7 @@ report through ``finished``/signals (no ``exec()`` inside the event loop)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import TypeVar
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,8 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from possync_gui.domain.purchasing import POCreationReport
-
-D = TypeVar("D", bound=QDialog)
 
 #: Reasons offered in the dismiss dialog; the user may type any other.
 COMMON_REASONS = (
@@ -221,15 +217,3 @@ def _summary(report: POCreationReport) -> str:
     if report.skipped_alerts:
         text += f" {report.skipped_alerts} selected alert(s) were not open and were skipped."
     return text
-
-
-def run_dialog(dialog: D, on_accept: Callable[[D], object]) -> None:
-    """Open ``dialog`` window-modally; call ``on_accept(dialog)`` if it is accepted."""
-
-    def finished(result: int) -> None:
-        dialog.deleteLater()
-        if result == QDialog.DialogCode.Accepted:
-            on_accept(dialog)
-
-    dialog.finished.connect(finished)
-    dialog.open()

@@ -35,12 +35,12 @@ from possync_gui.ui.alerts.dialogs import (
     CreationReportDialog,
     DismissDialog,
     SnoozeDialog,
-    run_dialog,
 )
 from possync_gui.ui.alerts.explain import URGENCY_WORDS
 from possync_gui.ui.alerts.model import ROW_ROLE, Column, SortProxy
 from possync_gui.ui.alerts.panels import CheckPanel, ExplanationPanel
 from possync_gui.ui.alerts.presenter import STATUS_CHOICES, AlertsPresenter, CheckState
+from possync_gui.ui.dialogs import run_dialog
 
 SEARCH_DEBOUNCE_MS = 250
 COLUMN_WIDTHS = (

@@ -6,9 +6,6 @@ event loop); Esc cancels each.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -30,7 +27,6 @@ from possync_gui.domain.conflicts import ConflictRecord, ResolutionOutcome
 from possync_gui.ui.conflicts.model import signed
 from possync_gui.ui.conflicts.presenter import OUTCOME_WORDS, ResolutionReport, summary
 
-D = TypeVar("D", bound=QDialog)
 #: The largest count a person can type (the store holds ints; no shelf holds more).
 MAX_COUNT = 10_000_000
 #: Background of a result line by outcome: green when applied, amber when it needs a look.
@@ -201,18 +197,6 @@ class ResultDialog(QDialog):
             " | ".join(_text(self.table.item(r, c)) for c in range(self.table.columnCount()))
             for r in range(self.table.rowCount())
         ]
-
-
-def run_dialog(dialog: D, on_accept: Callable[[D], object]) -> None:
-    """Open ``dialog`` window-modally; call ``on_accept(dialog)`` if it is accepted."""
-
-    def finished(result: int) -> None:
-        dialog.deleteLater()
-        if result == QDialog.DialogCode.Accepted:
-            on_accept(dialog)
-
-    dialog.finished.connect(finished)
-    dialog.open()
 
 
 def _text(item: QTableWidgetItem | None) -> str:

@@ -36,7 +36,7 @@ from possync_gui.domain.conflicts import SET_STRATEGY, ConflictDetail, ConflictR
 from possync_gui.domain.enums import ConflictStrategy
 from possync_gui.services.integrations import IntegrationInfo
 from possync_gui.ui.conflicts.detail import DetailPanel
-from possync_gui.ui.conflicts.dialogs import ConfirmDialog, ResultDialog, SetCountDialog, run_dialog
+from possync_gui.ui.conflicts.dialogs import ConfirmDialog, ResultDialog, SetCountDialog
 from possync_gui.ui.conflicts.model import ROW_ROLE, Column, SortProxy
 from possync_gui.ui.conflicts.presenter import (
     ACTION_WORDS,
@@ -45,6 +45,7 @@ from possync_gui.ui.conflicts.presenter import (
     ResolutionReport,
 )
 from possync_gui.ui.conflicts.report import ReportDialog
+from possync_gui.ui.dialogs import run_dialog
 
 SEARCH_DEBOUNCE_MS = 250
 AGE_TICK_MS = 60_000

@@ -3,9 +3,7 @@ the export file chooser. Opened with ``open()``; results arrive through ``finish
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -18,7 +16,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-D = TypeVar("D", bound=QDialog)
 EXPORT_DIR_KEY = "purchase_orders/export_dir"
 
 
@@ -85,15 +82,3 @@ def export_dialog(parent: QWidget, order_number: str, fmt: str) -> QFileDialog:
 
 def remember_export_dir(path: Path) -> None:
     QSettings().setValue(EXPORT_DIR_KEY, str(path.parent))
-
-
-def run_dialog(dialog: D, on_accept: Callable[[D], object]) -> None:
-    """Open ``dialog`` window-modally; call ``on_accept(dialog)`` if it is accepted."""
-
-    def finished(result: int) -> None:
-        dialog.deleteLater()
-        if result == QDialog.DialogCode.Accepted:
-            on_accept(dialog)
-
-    dialog.finished.connect(finished)
-    dialog.open()

@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from possync_gui.domain.purchasing import PurchaseOrderRecord
+from possync_gui.ui.dialogs import run_dialog
 from possync_gui.ui.purchase_orders.actions import Action, allowed
 from possync_gui.ui.purchase_orders.detail import DetailPanel
 from possync_gui.ui.purchase_orders.dialogs import (
     ReasonDialog,
     export_dialog,
     remember_export_dir,
-    run_dialog,
 )
 from possync_gui.ui.purchase_orders.model import ROW_ROLE, Column, SortProxy
 from possync_gui.ui.purchase_orders.presenter import STATUS_CHOICES, PurchaseOrdersPresenter
