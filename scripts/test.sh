@@ -26,7 +26,11 @@ echo "test: import contracts"
 .venv/bin/lint-imports --no-cache
 echo "test: mypy"
 .venv/bin/mypy
-echo "test: pytest"
+# With no arguments: the whole suite on one worker process per core (at most 4), the
+# longest-running files first taken by whichever worker is free.
+workers=${POSSYNC_TEST_WORKERS:-$(n=$(nproc 2>/dev/null || echo 2); [ "$n" -gt 4 ] && n=4; echo "$n")}
+[ $# -eq 0 ] && set -- -n "$workers" --dist worksteal
+echo "test: pytest $*"
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?

@@ -23,8 +23,25 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import qasync  # noqa: E402
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from pytestqt.qtbot import QtBot  # noqa: E402
 
 T = TypeVar("T")
+
+#: ``qtbot.waitUntil``'s default wait. pytest-qt's 5 s is too short on a loaded 2-core CI
+#: machine running the suite on two workers beside PostgreSQL: a condition that does come
+#: true (orders listed after a background task) timed out there. A wait that ends early
+#: costs nothing, so the default only lengthens a failing test.
+WAIT_UNTIL_MS = 30_000
+_pytestqt_wait_until = QtBot.waitUntil
+
+
+def _patient_wait_until(
+    self: QtBot, callback: Callable[[], Any], *, timeout: int = WAIT_UNTIL_MS
+) -> None:
+    _pytestqt_wait_until(self, callback, timeout=timeout)
+
+
+QtBot.waitUntil = QtBot.wait_until = _patient_wait_until  # type: ignore[method-assign]
 _LOOP: qasync.QEventLoop | None = None
 _EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="possync-test")
 
