@@ -23,8 +23,9 @@ if [ -z "${QT_QPA_PLATFORM:-}" ]; then
 fi
 echo "screenshots: seeding the demo store"
 "${run[@]}" --smoke >/dev/null
-echo "screenshots: one sync of the Demo POS"
+echo "screenshots: one sync and health check of the Demo POS"
 .venv/bin/possync --db "$db" sync >/dev/null || true
+.venv/bin/possync --db "$db" health >/dev/null || true
 for tab in Inventory Alerts "Purchase Orders" Receiving Conflicts Integrations; do
   slug=$(echo "$tab" | tr 'A-Z ' 'a-z-')
   "${run[@]}" --tab "$tab" --screenshot "$out/$slug.png" >/dev/null

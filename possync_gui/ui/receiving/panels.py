@@ -110,6 +110,18 @@ def make_table(proxy: SortFilterProxy) -> QTableView:
     return table
 
 
+def fit_columns(table: QTableView) -> None:
+    """Columns as wide as their contents, but none wider than ~45 % of the table (its text
+    elided, the whole of it in the tooltip), so a long supplier name in the narrow orders
+    panel does not push every other column out of sight."""
+    table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    cap = max(140, int(table.viewport().width() * 0.45))
+    for i in range(header.count() - 1):
+        if header.sectionSize(i) > cap:
+            header.resizeSection(i, cap)
+
+
 class _Searchable(QWidget):
     """A search box (debounced, to the presenter) over a sortable table."""
 
@@ -153,7 +165,7 @@ class _Searchable(QWidget):
         return index.data(ROW_ROLE) if index.isValid() else None
 
     def _on_loaded(self, count: int) -> None:
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)
         self.count.setText(self._count_text(count))
 
 
