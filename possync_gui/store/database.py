@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from possync_gui.domain.errors import DatabaseError
+from possync_gui.domain.errors import DatabaseConnectionLostError, DatabaseError
 
 log = logging.getLogger("possync.db")
 
@@ -132,6 +133,9 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    #: This process's name on a PostgreSQL server (``application_name``): the change feed
+    #: ignores notifications carrying it, which are this Database's own (issue 7).
+    client_name: str = ""
 
     @property
     def url_for_display(self) -> str:
@@ -151,6 +155,9 @@ class Database:
             except exc.OperationalError as err:
                 session.rollback()
                 raise map_operational_error(err) from err
+            except exc.InterfaceError as err:  # a connection closed under the session
+                session.rollback()
+                raise DatabaseConnectionLostError() from err
             except BaseException:
                 session.rollback()
                 raise
@@ -159,9 +166,40 @@ class Database:
         self.engine.dispose()
 
 
+#: What libpq and psycopg say when the server is away (SQLSTATE class 08 and 57P0x too).
+_CONNECTION_WORDS = (
+    "connection refused",
+    "connection failed",
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "connection to server",
+    "could not connect",
+    "consuming input failed",
+    "no connection to the server",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "does not allow connections",
+    "timeout expired",
+)
+
+
+def is_connection_lost(err: exc.DBAPIError) -> bool:
+    """True when ``err`` says the server cannot be reached, not that a statement failed."""
+    if err.connection_invalidated:
+        return True
+    sqlstate = str(getattr(err.orig, "sqlstate", None) or "")
+    if sqlstate.startswith(("08", "57P0")):
+        return True
+    low = str(err.orig if err.orig is not None else err).lower()
+    return any(word in low for word in _CONNECTION_WORDS)
+
+
 def map_operational_error(err: exc.OperationalError) -> DatabaseError:
     text = str(err.orig) if err.orig is not None else str(err)
     low = text.lower()
+    if is_connection_lost(err):
+        return DatabaseConnectionLostError()
     if "database is locked" in low:
         return DatabaseError(
             "The database is busy (another possync is writing). Try again in a moment.",
@@ -178,12 +216,14 @@ def create_database(url: str, *, echo: bool = False) -> Database:
     """Create the engine for ``url`` without touching the schema."""
     parsed = parse_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
+    client_name = ""
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_path(parsed)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 5}
     else:
         kwargs["pool_pre_ping"] = True
-        kwargs["connect_args"] = {"connect_timeout": 10}
+        client_name = new_client_name()
+        kwargs["connect_args"] = {"connect_timeout": 10, "application_name": client_name}
     engine = create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -194,7 +234,17 @@ def create_database(url: str, *, echo: bool = False) -> Database:
         engine.dispose()
         orig = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
         raise DatabaseError(f"Cannot open the database {describe_url(parsed)}: {orig}") from None
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    return Database(
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        client_name=client_name,
+    )
+
+
+def new_client_name() -> str:
+    """``possync-<pid>-<random>``: unique per Database, readable in ``pg_stat_activity``
+    (PostgreSQL keeps 63 characters of it)."""
+    return f"possync-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def open_database(url: str, *, migrate: bool = True, echo: bool = False) -> Database:
