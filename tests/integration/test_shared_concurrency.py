@@ -20,7 +20,7 @@ from possync_gui.services.facade import InventorySyncService
 from possync_gui.store import models as m
 from possync_gui.store.database import Database, open_database
 from possync_gui.store.ledger import ledger_mismatches
-from tests.fakes.sync_world import SquareSide, Spec, Store, add_integration, sync
+from tests.fakes.sync_world import Spec, SquareSide, Store, add_integration, sync
 
 KEY = "shared-square"
 PRODUCTS = 120
@@ -65,9 +65,7 @@ def _delivery(n: int) -> dict[str, Any]:
         "supplierId": "ACME",
         "warehouseId": "MAIN",
         "receivedBy": "dock",
-        "items": [
-            {"productCode": sku, "quantityReceived": 2, "unitCost": "1.00"} for sku in SKUS
-        ],
+        "items": [{"productCode": sku, "quantityReceived": 2, "unitCost": "1.00"} for sku in SKUS],
     }
 
 

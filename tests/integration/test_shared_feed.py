@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -215,4 +215,3 @@ def test_a_lost_connection_is_reported_retried_and_reported_back(db_url: str) ->
     assert [s.attempt for s in lost[:2]] == [1, 2]
     assert len(errors) == 1 and "connection to the database is lost" in str(errors[0])
     assert "Traceback" not in str(errors[0]) and "postgres@" not in str(errors[0])
-
