@@ -21,7 +21,7 @@ from typing import Any
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from possync_gui.domain.errors import DatabaseConnectionLostError, DatabaseError
@@ -234,11 +234,25 @@ def create_database(url: str, *, echo: bool = False) -> Database:
         engine.dispose()
         orig = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
         raise DatabaseError(f"Cannot open the database {describe_url(parsed)}: {orig}") from None
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "handle_error", _connection_lost_as_known_error)
     return Database(
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
         client_name=client_name,
     )
+
+
+def _connection_lost_as_known_error(ctx: ExceptionContext) -> None:
+    """A statement or a connect that fails because the server is away raises
+    :class:`DatabaseConnectionLostError` wherever it ran (a session, ``engine.connect()``, a
+    worker thread), so no caller sees a driver error and none shows a traceback. The pool's
+    own pre-ping is left alone: it reconnects by itself when it can."""
+    if ctx.is_pre_ping:
+        return
+    err = ctx.sqlalchemy_exception
+    if ctx.is_disconnect or (isinstance(err, exc.DBAPIError) and is_connection_lost(err)):
+        raise DatabaseConnectionLostError()
 
 
 def new_client_name() -> str:

@@ -20,6 +20,7 @@ from possync_gui.domain.connection import ConnectionState, ConnectionStatus
 from possync_gui.domain.enums import MovementReason
 from possync_gui.domain.errors import DatabaseConnectionLostError
 from possync_gui.domain.events import CatalogChanged, Change, StockChanged
+from possync_gui.domain.records import ProductDetail
 from possync_gui.services.change_feed import ChangeFeed, backoff, changes_for
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.store import models as m
@@ -65,7 +66,7 @@ def test_table_names_map_to_the_change_events_the_tabs_know() -> None:
     assert [backoff(n) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
 
 
-def test_another_desktops_adjustment_reaches_this_desktops_listeners(
+def test_another_desktops_adjustment_reaches_this_desktop_and_both_operators_are_recorded(
     desks: tuple[Database, Database],
 ) -> None:
     mine, theirs = desks
@@ -75,17 +76,22 @@ def test_another_desktops_adjustment_reaches_this_desktops_listeners(
     here.subscribe(seen.append)
     here.subscribe_connection(statuses.append)
 
-    async def scenario() -> None:
+    async def scenario() -> ProductDetail:
         here.start_change_feed()
         try:
             await _until(lambda: statuses, "the feed connected")
-            await there.adjust_stock("A-1", "MAIN", 4, MovementReason.FOUND, "ben")
+            await there.adjust_stock("A-1", "MAIN", 4, MovementReason.FOUND, "Ben")
             await _until(lambda: StockChanged() in seen, "StockChanged from the other desktop")
+            result = await here.adjust_stock("A-1", "MAIN", -1, MovementReason.DAMAGE, "Ann")
+            assert result.on_hand == 13  # the other desktop's 4 counted
+            return await here.product_detail(result.product.id)
         finally:
             await here.stop_change_feed()
 
-    _run(scenario())
+    detail = _run(scenario())
     assert statuses[0].state is ConnectionState.CONNECTED
+    # Each desktop's operator is who the ledger says moved the stock, on either desktop.
+    assert [(mv.actor, mv.delta) for mv in detail.movements][:2] == [("Ann", -1), ("Ben", 4)]
 
 
 def test_a_desktop_does_not_hear_its_own_writes(desks: tuple[Database, Database]) -> None:
@@ -198,6 +204,10 @@ def test_a_lost_connection_is_reported_retried_and_reported_back(db_url: str) ->
                     await facade.adjust_stock("A-1", "MAIN", 1, MovementReason.FOUND, "ann")
                 except DatabaseConnectionLostError as err:
                     errors.append(err)
+                try:  # the whole-store check, which works on a connection of its own
+                    await facade.run_stock_check()
+                except DatabaseConnectionLostError as err:
+                    errors.append(err)
                 await _until(lambda: states().count(ConnectionState.LOST) >= 2, "a second try")
             finally:
                 await asyncio.to_thread(_outage, db_url, False)
@@ -213,5 +223,7 @@ def test_a_lost_connection_is_reported_retried_and_reported_back(db_url: str) ->
     lost = [s for s in statuses if s.state is ConnectionState.LOST]
     assert [s.retry_in for s in lost[:2]] == [1.0, 2.0]  # backing off
     assert [s.attempt for s in lost[:2]] == [1, 2]
-    assert len(errors) == 1 and "connection to the database is lost" in str(errors[0])
-    assert "Traceback" not in str(errors[0]) and "postgres@" not in str(errors[0])
+    assert len(errors) == 2
+    for err in errors:
+        assert "connection to the database is lost" in str(err)
+        assert "Traceback" not in str(err) and "postgres@" not in str(err)
