@@ -92,6 +92,7 @@ class ChangeFeed:
         self._on_status = on_status
         self._coalesce_s = coalesce_s
         self._stop = threading.Event()
+        self._wake = threading.Event()  # "Retry now": ends the wait before the next try
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -108,9 +109,14 @@ class ChangeFeed:
         self._thread = threading.Thread(target=self._run, name="possync-change-feed", daemon=True)
         self._thread.start()
 
+    def retry_now(self) -> None:
+        """Try to reconnect at once instead of at the end of the backoff wait."""
+        self._wake.set()
+
     async def stop(self) -> None:
         """Stop the thread and close its connection (within about a second)."""
         self._stop.set()
+        self._wake.set()
         thread, self._thread = self._thread, None
         if thread is not None:
             await asyncio.to_thread(thread.join, 10)
@@ -147,7 +153,9 @@ class ChangeFeed:
         log.warning("database connection lost (try %d, again in %.0f s): %s", attempt, delay, err)
         status = ConnectionStatus(ConnectionState.LOST, delay, attempt, str(err))
         self._post(self._on_status, status)
-        self._stop.wait(delay)
+        self._wake.wait(delay)
+        if not self._stop.is_set():  # a stop's wake must stay set for the loop to see it
+            self._wake.clear()
         return True
 
     def _listen(self, watcher: Watcher) -> None:

@@ -180,6 +180,11 @@ class InventorySyncService:
         if self._feed is not None:
             await self._feed.stop()
 
+    def retry_connection_now(self) -> None:
+        """While the database is away: try again now rather than after the backoff."""
+        if self._feed is not None:
+            self._feed.retry_now()
+
     def subscribe_connection(self, listener: ConnectionListener) -> None:
         self._connection_listeners.append(listener)
 

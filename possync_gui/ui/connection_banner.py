@@ -13,8 +13,8 @@ import math
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from possync_gui.domain.connection import ConnectionState, ConnectionStatus
 
@@ -25,7 +25,11 @@ _BACK_STYLE = "ConnectionBanner { background: #dff3e1; border: 1px solid #8cc796
 
 
 class ConnectionBanner(QWidget):
-    """Hidden while the connection is fine. ``lost`` says whether it is away now."""
+    """Hidden while the connection is fine. ``lost`` says whether it is away now.
+
+    Signals: ``retry_requested()`` — the user asked to try again now ("Retry now")."""
+
+    retry_requested = Signal()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -35,6 +39,11 @@ class ConnectionBanner(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.label, 1)
+        self.retry = QPushButton("&Retry now")
+        self.retry.setFlat(True)
+        self.retry.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the scan field keeps the focus
+        self.retry.clicked.connect(self._on_retry_clicked)
+        layout.addWidget(self.retry)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.lost = False
         self._retry_at = 0.0
@@ -68,7 +77,13 @@ class ConnectionBanner(QWidget):
         )
         self._show_countdown()
         self._countdown.start()
+        self.retry.show()
         self.show()
+
+    def _on_retry_clicked(self) -> None:
+        self._retry_at = time.monotonic()
+        self._show_countdown()
+        self.retry_requested.emit()
 
     def _show_countdown(self) -> None:
         left = math.ceil(self._retry_at - time.monotonic())
@@ -82,6 +97,7 @@ class ConnectionBanner(QWidget):
         self._countdown.stop()
         self.setStyleSheet(_BACK_STYLE)
         self.setToolTip("")
+        self.retry.hide()
         self.label.setText("<b>Reconnected</b> — the tabs are reloading what changed meanwhile.")
         self.show()
         self._hide_timer.start(RECONNECTED_MS)

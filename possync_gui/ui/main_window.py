@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
     # -- shared mode: the database connection (issue 7) -------------------------------------
     def _make_connection_banner(self) -> ConnectionBanner:
         self.connection_banner = ConnectionBanner()
+        self.connection_banner.retry_requested.connect(self.facade.retry_connection_now)
         self.facade.subscribe_connection(self._on_connection)
         return self.connection_banner
 
@@ -206,6 +207,10 @@ class MainWindow(QMainWindow):
         self.connection_banner.on_status(status)
         if status.state is ConnectionState.RECONNECTED:
             self.tabs.receiving.presenter.resume_scans()  # scans that waited for it
+            text = self.message_bar.label.text()
+            if "connection to the database" in text or "database connection" in text:
+                self.message_bar.hide()  # the error it showed is over
+                self.statusBar().clearMessage()
 
     def _on_alert_counts(self, counts: Any) -> None:
         index = self.tab_widget.indexOf(self.tabs.alerts)

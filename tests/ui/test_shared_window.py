@@ -111,7 +111,7 @@ def test_losing_the_database_keeps_the_board_and_it_posts_once_reconnected(
             qtbot.waitUntil(banner.isVisible, timeout=WAIT_MS)
             assert "Database connection lost" in banner.label.text()
             assert "retrying" in banner.label.text()
-            _shoot(win, tmp_path)
+            _shoot(win, tmp_path, "connection-lost")
             qtbot.keyClick(tab.scan, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
             short = _dialog(qtbot, tab, ShortDialog)  # most of the order has not come
             qtbot.keyClick(short, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # &Leave…
@@ -127,7 +127,13 @@ def test_losing_the_database_keeps_the_board_and_it_posts_once_reconnected(
             qtbot.waitUntil(lambda: presenter.waiting_for_database, timeout=WAIT_MS)
         finally:
             _outage(db_url, False)
+        if banner.lost:  # no need to sit out the backoff: Retry now
+            qtbot.mouseClick(banner.retry, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "Reconnected" in banner.label.text(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: _scanned(win).get("EXTRA") == 1, timeout=WAIT_MS)
+        assert not bar.isVisible()  # the connection error is over
+        _shoot(win, tmp_path, "reconnected")
+        assert tab.scan.hasFocus()
         qtbot.waitUntil(lambda: _scanned(win).get("EXTRA") == 1, timeout=WAIT_MS)
         assert _scanned(win)["WIDGET"] == 3
         result = run_async(presenter.post())  # as Ctrl+Enter and "Leave partly received" do
@@ -145,8 +151,8 @@ def _dialog(qtbot: Any, tab: Any, kind: type) -> Any:
     return next(d for d in tab.findChildren(kind) if d.isVisible())
 
 
-def _shoot(win: MainWindow, tmp_path: Path) -> None:
+def _shoot(win: MainWindow, tmp_path: Path, name: str) -> None:
     """The window with the banner, for a person to look at (POSSYNC_SHOT_DIR keeps it)."""
     folder = Path(os.environ.get("POSSYNC_SHOT_DIR", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
-    assert win.grab().save(str(folder / "connection-lost.png"))
+    assert win.grab().save(str(folder / f"{name}.png"))
