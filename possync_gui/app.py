@@ -118,6 +118,7 @@ async def run(args: argparse.Namespace) -> int:
             return await _headless(window, args)
         assert scheduler is not None
         scheduler.start()
+        facade.start_change_feed()  # other desktops' changes; the connection banner
         alert_timer = asyncio.ensure_future(_alert_timer(facade, first_after=0 if seeded else 60))
         await closed.wait()
         return 0
@@ -128,6 +129,7 @@ async def run(args: argparse.Namespace) -> int:
                 await alert_timer
         if scheduler is not None:
             await scheduler.stop()
+        await facade.stop_change_feed()
         db.dispose()
 
 

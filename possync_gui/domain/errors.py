@@ -63,3 +63,17 @@ class NotFoundError(ValidationError):
 
 class DatabaseError(PossyncError):
     """The database cannot be opened or used: bad URL, unreadable file, locked, disk full."""
+
+
+class DatabaseConnectionLostError(DatabaseError):
+    """The database server cannot be reached (down, network lost): nothing was saved, and
+    trying again once the connection is back is safe (issue 7)."""
+
+    retryable = True
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "The connection to the database is lost; nothing was saved. possync reconnects "
+            "by itself: try again once it says Reconnected."
+        )

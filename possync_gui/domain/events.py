@@ -46,6 +46,11 @@ class ConflictsChanged:
     conflict_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
 
 
+@dataclass(frozen=True, slots=True)
+class IntegrationsChanged:
+    """Integrations, their sync log or their health changed (seen from another desktop)."""
+
+
 Change = (
     StockChanged
     | CatalogChanged
@@ -53,4 +58,5 @@ Change = (
     | PurchaseOrdersChanged
     | DeliveriesChanged
     | ConflictsChanged
+    | IntegrationsChanged
 )

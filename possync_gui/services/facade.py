@@ -25,6 +25,7 @@ from possync_gui.domain.conflicts import (
     ConflictResolutionResult,
     ResolutionOutcome,
 )
+from possync_gui.domain.connection import ConnectionStatus
 from possync_gui.domain.enums import IntegrationStatus, MovementReason, UrgencyLevel
 from possync_gui.domain.errors import (
     NotFoundError,
@@ -74,6 +75,7 @@ from possync_gui.domain.suppliers import (
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.services import integrations
 from possync_gui.services.alert_generator import AlertGenerator
+from possync_gui.services.change_feed import ChangeFeed, changes_for
 from possync_gui.services.conflict_resolver import ConflictResolver
 from possync_gui.services.delivery_processor import RECEIVABLE_STATES, DeliveryProcessor
 from possync_gui.services.demo_pos import DemoPOSService, DemoTickResult, adapter_factory
@@ -93,6 +95,7 @@ from possync_gui.store.database import Database
 log = logging.getLogger("possync")
 
 Listener = Callable[[Change], None]
+ConnectionListener = Callable[[ConnectionStatus], None]
 
 
 class InventorySyncService:
@@ -138,6 +141,8 @@ class InventorySyncService:
             db, adapter_factory(db, integrations.make_adapter)
         )
         self._listeners: list[Listener] = []
+        self._feed: ChangeFeed | None = None  # other desktops' changes (start_change_feed)
+        self._connection_listeners: list[ConnectionListener] = []
         self.debug = os.environ.get("POS_SYNC_DEBUG", "").lower() in ("1", "true", "yes")
         if self.debug:
             self.enable_debug_mode(True)
@@ -158,6 +163,39 @@ class InventorySyncService:
             self.alerts.forget(None, suppliers=True, settings=True)
         for listener in list(self._listeners):
             listener(change)
+
+    # -- other desktops and the database connection (issue 7) -----------------------------
+    def start_change_feed(self) -> None:
+        """Watch for what other desktops and ``possync`` processes commit (LISTEN/NOTIFY on
+        PostgreSQL, ``PRAGMA data_version`` on SQLite): it arrives as the same change events
+        as this desktop's own. The watcher also reports the connection's state to
+        :meth:`subscribe_connection` listeners. Call on the running loop."""
+        if self._feed is None:
+            self._feed = ChangeFeed(
+                self._db, on_changes=self._on_changes_elsewhere, on_status=self._on_connection
+            )
+        self._feed.start(asyncio.get_running_loop())
+
+    async def stop_change_feed(self) -> None:
+        if self._feed is not None:
+            await self._feed.stop()
+
+    def retry_connection_now(self) -> None:
+        """While the database is away: try again now rather than after the backoff."""
+        if self._feed is not None:
+            self._feed.retry_now()
+
+    def subscribe_connection(self, listener: ConnectionListener) -> None:
+        self._connection_listeners.append(listener)
+
+    def _on_changes_elsewhere(self, tables: frozenset[str]) -> None:
+        log.debug("changed elsewhere: %s", ", ".join(sorted(tables)))
+        for change in changes_for(tables):
+            self._emit(change)
+
+    def _on_connection(self, status: ConnectionStatus) -> None:
+        for listener in list(self._connection_listeners):
+            listener(status)
 
     # -- debug ---------------------------------------------------------------------------
     def enable_debug_mode(self, on: bool) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,10 +21,10 @@ from typing import Any
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from possync_gui.domain.errors import DatabaseError
+from possync_gui.domain.errors import DatabaseConnectionLostError, DatabaseError
 
 log = logging.getLogger("possync.db")
 
@@ -132,6 +133,9 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    #: This process's name on a PostgreSQL server (``application_name``): the change feed
+    #: ignores notifications carrying it, which are this Database's own (issue 7).
+    client_name: str = ""
 
     @property
     def url_for_display(self) -> str:
@@ -151,6 +155,9 @@ class Database:
             except exc.OperationalError as err:
                 session.rollback()
                 raise map_operational_error(err) from err
+            except exc.InterfaceError as err:  # a connection closed under the session
+                session.rollback()
+                raise DatabaseConnectionLostError() from err
             except BaseException:
                 session.rollback()
                 raise
@@ -159,9 +166,40 @@ class Database:
         self.engine.dispose()
 
 
+#: What libpq and psycopg say when the server is away (SQLSTATE class 08 and 57P0x too).
+_CONNECTION_WORDS = (
+    "connection refused",
+    "connection failed",
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "connection to server",
+    "could not connect",
+    "consuming input failed",
+    "no connection to the server",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "does not allow connections",
+    "timeout expired",
+)
+
+
+def is_connection_lost(err: exc.DBAPIError) -> bool:
+    """True when ``err`` says the server cannot be reached, not that a statement failed."""
+    if err.connection_invalidated:
+        return True
+    sqlstate = str(getattr(err.orig, "sqlstate", None) or "")
+    if sqlstate.startswith(("08", "57P0")):
+        return True
+    low = str(err.orig if err.orig is not None else err).lower()
+    return any(word in low for word in _CONNECTION_WORDS)
+
+
 def map_operational_error(err: exc.OperationalError) -> DatabaseError:
     text = str(err.orig) if err.orig is not None else str(err)
     low = text.lower()
+    if is_connection_lost(err):
+        return DatabaseConnectionLostError()
     if "database is locked" in low:
         return DatabaseError(
             "The database is busy (another possync is writing). Try again in a moment.",
@@ -178,12 +216,14 @@ def create_database(url: str, *, echo: bool = False) -> Database:
     """Create the engine for ``url`` without touching the schema."""
     parsed = parse_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
+    client_name = ""
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_path(parsed)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 5}
     else:
         kwargs["pool_pre_ping"] = True
-        kwargs["connect_args"] = {"connect_timeout": 10}
+        client_name = new_client_name()
+        kwargs["connect_args"] = {"connect_timeout": 10, "application_name": client_name}
     engine = create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -194,7 +234,31 @@ def create_database(url: str, *, echo: bool = False) -> Database:
         engine.dispose()
         orig = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
         raise DatabaseError(f"Cannot open the database {describe_url(parsed)}: {orig}") from None
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "handle_error", _connection_lost_as_known_error)
+    return Database(
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        client_name=client_name,
+    )
+
+
+def _connection_lost_as_known_error(ctx: ExceptionContext) -> None:
+    """A statement or a connect that fails because the server is away raises
+    :class:`DatabaseConnectionLostError` wherever it ran (a session, ``engine.connect()``, a
+    worker thread), so no caller sees a driver error and none shows a traceback. The pool's
+    own pre-ping is left alone: it reconnects by itself when it can."""
+    if ctx.is_pre_ping:
+        return
+    err = ctx.sqlalchemy_exception
+    if ctx.is_disconnect or (isinstance(err, exc.DBAPIError) and is_connection_lost(err)):
+        raise DatabaseConnectionLostError()
+
+
+def new_client_name() -> str:
+    """``possync-<pid>-<random>``: unique per Database, readable in ``pg_stat_activity``
+    (PostgreSQL keeps 63 characters of it)."""
+    return f"possync-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def open_database(url: str, *, migrate: bool = True, echo: bool = False) -> Database:

@@ -40,7 +40,11 @@ from sqlalchemy import Connection, Table, delete, exc, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from possync_gui.domain.errors import DatabaseError, SyncInProgressError
+from possync_gui.domain.errors import (
+    DatabaseConnectionLostError,
+    DatabaseError,
+    SyncInProgressError,
+)
 from possync_gui.store.database import Database
 from possync_gui.store.models import SyncLock
 
@@ -130,7 +134,7 @@ class SyncLockManager:
                 raise SyncInProgressError()
             try:
                 conn.exec_driver_sql("SELECT 1")
-            except exc.DBAPIError:
+            except (exc.DBAPIError, DatabaseConnectionLostError):
                 self._drop_connection(integration_id)
                 raise DatabaseError(
                     "Lost the database connection holding the sync lock.", retryable=True
@@ -277,7 +281,7 @@ class SyncLockManager:
                 conn.execute(
                     text("SELECT pg_advisory_unlock(:key)"), {"key": advisory_key(integration_id)}
                 )
-        except exc.DBAPIError:
+        except (exc.DBAPIError, DatabaseConnectionLostError):
             log.warning("could not unlock sync lock %s; closing its connection", integration_id)
         finally:
             # Never hand a connection that may still hold the lock back to the pool: closing

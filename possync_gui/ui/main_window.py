@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from possync_gui import __version__
+from possync_gui.domain.connection import ConnectionState, ConnectionStatus
 from possync_gui.domain.events import Change
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.ui.alerts.presenter import tab_title
 from possync_gui.ui.async_helpers import TaskRunner
+from possync_gui.ui.connection_banner import ConnectionBanner
 from possync_gui.ui.receiving.serial_lookup import SerialLookupDialog
 from possync_gui.ui.suppliers.dialog import SuppliersDialog
 from possync_gui.ui.tabs import Tabs, build_tabs
@@ -93,6 +95,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.message_bar)
+        layout.addWidget(self._make_connection_banner())
         layout.addWidget(self.tab_widget, 1)
         self.setCentralWidget(central)
         self.db_label = QLabel(f"Database: {facade.database_description}")
@@ -190,6 +193,24 @@ class MainWindow(QMainWindow):
         self.tabs.integrations_presenter.on_change(change)
         self.tabs.receiving.on_change(change)
         self.tabs.conflicts_presenter.on_change(change)
+
+    # -- shared mode: the database connection (issue 7) -------------------------------------
+    def _make_connection_banner(self) -> ConnectionBanner:
+        self.connection_banner = ConnectionBanner()
+        self.connection_banner.retry_requested.connect(self.facade.retry_connection_now)
+        self.facade.subscribe_connection(self._on_connection)
+        return self.connection_banner
+
+    def _on_connection(self, status: ConnectionStatus) -> None:
+        if self._closed:
+            return
+        self.connection_banner.on_status(status)
+        if status.state is ConnectionState.RECONNECTED:
+            self.tabs.receiving.presenter.resume_scans()  # scans that waited for it
+            text = self.message_bar.label.text()
+            if "connection to the database" in text or "database connection" in text:
+                self.message_bar.hide()  # the error it showed is over
+                self.statusBar().clearMessage()
 
     def _on_alert_counts(self, counts: Any) -> None:
         index = self.tab_widget.indexOf(self.tabs.alerts)

@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from possync_gui.domain.barcodes import ScanResult, normalize_gtin, parse_scan
-from possync_gui.domain.errors import PossyncError
+from possync_gui.domain.errors import DatabaseConnectionLostError, PossyncError
 from possync_gui.domain.receiving import DeliveryInput
 from possync_gui.domain.records import Product
 from possync_gui.domain.scan_board import (
@@ -110,6 +110,8 @@ class ScanningPresenter(QObject):
         self.held = False
         #: The delivery posted last (a confirmation posts it again).
         self.last_delivery: DeliveryInput | None = None
+        #: True while scans wait in the queue for the database connection (issue 7).
+        self.waiting_for_database = False
 
     @property
     def facade(self) -> InventorySyncService:
@@ -160,6 +162,8 @@ class ScanningPresenter(QObject):
             self._drain_soon()
 
     def _drain_soon(self) -> None:
+        if self.waiting_for_database:
+            return
         if not self.held and not self.tasks.is_running("scans"):
             self.tasks.run("scans", self._drain())
 
@@ -171,7 +175,18 @@ class ScanningPresenter(QObject):
 
     async def wait_for_scans(self) -> None:
         while self.busy_scanning:
+            if self.waiting_for_database:
+                raise DatabaseConnectionLostError(
+                    f"{len(self._queue):,} scans wait for the database connection: post once "
+                    "possync has reconnected. The board and its scans are kept."
+                )
             await asyncio.sleep(0.005)
+
+    def resume_scans(self) -> None:
+        """The database is back: count the scans that waited for it, in their order."""
+        if self.waiting_for_database:
+            self.waiting_for_database = False
+            self._drain_soon()
 
     def _apply_now(self, text: str) -> bool:
         """Settle ``text`` without waiting when the board can; False: it needs the queue."""
@@ -199,6 +214,9 @@ class ScanningPresenter(QObject):
                 continue
             try:
                 await self._process(item)
+            except DatabaseConnectionLostError:
+                self._wait_for_database(item)
+                return
             except PossyncError as err:
                 self._warn(f"Scan {item.strip()} was not counted: {err}")
 
@@ -306,6 +324,22 @@ class ScanningPresenter(QObject):
 
     def _warn(self, text: str) -> None:
         self.warning.emit(text)
+
+    #: While the database is away, a waiting scan is tried again this often (seconds), in
+    #: case the window's reconnection notice (``resume_scans``) is slower to come.
+    DATABASE_RETRY_S = 5.0
+
+    def _wait_for_database(self, item: Any) -> None:
+        """A scan that needs the store (a product not on the board yet) while the database
+        is away: kept first in the queue, with the ones behind it, until it is back."""
+        self._queue.appendleft(item)
+        if not self.waiting_for_database:
+            self._warn(
+                f"The database connection is lost: scan {str(item).strip()} and those after it "
+                "wait and are counted once possync has reconnected"
+            )
+        self.waiting_for_database = True
+        asyncio.get_running_loop().call_later(self.DATABASE_RETRY_S, self.resume_scans)
 
     # -- serials -----------------------------------------------------------------------------
     def _ask_serials(self, request: SerialRequest) -> None:
