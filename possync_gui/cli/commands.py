@@ -32,8 +32,8 @@ from possync_gui.services.integrations import SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult
 from possync_gui.services.monitor import ERROR, OFFLINE, UNKNOWN, WARNING, HealthReport
 from possync_gui.services.pos_catalog import CatalogProgress, PosCatalogReport
-from possync_gui.services.settings import default_operator, load_settings
-from possync_gui.store.database import Database, open_database, resolve_url
+from possync_gui.services.settings import default_operator, load_settings, resolve_database_url
+from possync_gui.store.database import Database, open_database
 from possync_gui.store.migrate import current_revision
 
 DEFAULT_LIMIT = 50
@@ -51,7 +51,7 @@ class Command:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = open_database(resolve_url(self.args.db))
+            self._db = open_database(_url(self.args.db))
         return self._db
 
     @property
@@ -80,6 +80,11 @@ class Command:
             self._db.dispose()
 
 
+def _url(cli_url: str | None) -> str:
+    """--db, POSSYNC_DB_URL, then Settings → Database / data folder, as the window does."""
+    return resolve_database_url(cli_url, load_settings(on_problem=_warn))
+
+
 def _warn(message: str) -> None:
     print(f"possync: warning: {message}", file=sys.stderr)
 
@@ -106,7 +111,7 @@ def _more(shown: int, total: int, what: str) -> None:
 
 # -- db, demo --------------------------------------------------------------------------------
 def db_upgrade(cmd: Command) -> int:
-    url = resolve_url(cmd.args.db)
+    url = _url(cmd.args.db)
     before_db = open_database(url, migrate=False)
     try:
         before = current_revision(before_db)
