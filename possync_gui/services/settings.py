@@ -57,8 +57,8 @@ class Settings:
     over_receipt_tolerance: Decimal = field(
         default=Decimal("0.10"),
         metadata={
-            "description": "Receiving more than the ordered quantity by more than this share "
-            "(0.10 = 10 %) needs a confirmation."
+            "description": "Receiving more than the ordered quantity by more than this "
+            "(10 % unless set) needs a confirmation; stored as a share (0.10)."
         },
     )
     currency: str = field(

@@ -34,6 +34,7 @@ from possync_gui.ui.receiving.serial_lookup import SerialLookupDialog
 from possync_gui.ui.settings_actions import SettingsActions
 from possync_gui.ui.suppliers.dialog import SuppliersDialog
 from possync_gui.ui.tabs import Tabs, build_tabs
+from possync_gui.ui.theme import theme_new
 from possync_gui.ui.welcome import CONNECT, WelcomeDialog
 
 ERROR_HIDE_MS = 20_000
@@ -57,7 +58,10 @@ class MessageBar(QWidget):
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.label, 1)
         layout.addWidget(close)
-        self.setStyleSheet("MessageBar { background: #fde2e1; border: 1px solid #e5a1a0; }")
+        self.setStyleSheet(
+            "MessageBar { background: #fde2e1; border: 1px solid #e5a1a0; }"
+            " MessageBar QLabel, MessageBar QPushButton { color: #1b1b1b; }"
+        )
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -228,6 +232,7 @@ class MainWindow(QMainWindow):
         """The suppliers dialog: one instance, non-modal, shown again when asked."""
         if self.suppliers_dialog is None:
             self.suppliers_dialog = SuppliersDialog(self.facade, self.operator, parent=self)
+            theme_new(self.suppliers_dialog)
         if self.suppliers_dialog.isVisible():
             self.suppliers_dialog.raise_()
         self.suppliers_dialog.show()
@@ -237,6 +242,7 @@ class MainWindow(QMainWindow):
         """Find serial (Ctrl+Shift+S): one instance, non-modal."""
         if self.serial_dialog is None:
             self.serial_dialog = SerialLookupDialog(self.facade, parent=self)
+            theme_new(self.serial_dialog)
         if self.serial_dialog.isVisible():
             self.serial_dialog.raise_()
         self.serial_dialog.show()

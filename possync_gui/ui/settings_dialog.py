@@ -46,18 +46,24 @@ class Places:
     settings: Path
 
 
-def _note(text: str) -> QLabel:
+#: The width a description wraps at; its height is fixed from it, so no layout clips it.
+NOTE_WIDTH = 300
+
+
+def _note(text: str, width: int = NOTE_WIDTH) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     font = label.font()
     font.setPointSizeF(font.pointSizeF() * 0.9)
     label.setFont(font)
+    label.setMinimumWidth(width)
+    label.setMinimumHeight(label.heightForWidth(width))
     return label
 
 
 class _Field:
-    """An edit, the error line under it and the description under that."""
+    """An edit, the error line under it and the description under that: three form rows."""
 
     def __init__(self, name: str, edit: QLineEdit, width: int | None = None) -> None:
         self.name = name
@@ -66,19 +72,28 @@ class _Field:
             edit.setMaximumWidth(width)
         self.error = QLabel()
         self.error.setWordWrap(True)
+        self.error.setMinimumWidth(NOTE_WIDTH)
         self.error.hide()
-        self.box = QWidget()
-        layout = QVBoxLayout(self.box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(edit)
-        layout.addWidget(self.error)
-        layout.addWidget(_note(describe(name)))
+        self.note = _note(describe(name))
         edit.textEdited.connect(lambda _t: self.error.hide())
 
+    def add_to(self, form: QFormLayout, label: str, extra: QWidget | None = None) -> None:
+        buddy = QLabel(label)
+        buddy.setBuddy(self.edit)
+        if extra is None:
+            form.addRow(buddy, self.edit)
+        else:
+            row = QHBoxLayout()
+            row.addWidget(self.edit, 1)
+            row.addWidget(extra)
+            form.addRow(buddy, row)
+        form.addRow("", self.error)
+        form.addRow("", self.note)
+
     def show_error(self, label: str, message: str) -> None:
-        self.error.setStyleSheet(f"QLabel {{ color: {error_colour(self.box)}; }}")
+        self.error.setStyleSheet(f"QLabel {{ color: {error_colour(self.edit)}; }}")
         self.error.setText(f"{label} {message}.")
+        self.error.setMinimumHeight(self.error.heightForWidth(NOTE_WIDTH))
         self.error.show()
 
 
@@ -106,57 +121,69 @@ class SettingsDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         columns = QHBoxLayout()
-        columns.addLayout(self._left_column(settings), 1)
-        columns.addWidget(self._storage_box(settings, places), 1)
+        columns.addLayout(self._left_column(settings), 5)
+        columns.addWidget(self._storage_box(settings, places), 4)
         layout = QVBoxLayout(self)
         layout.addLayout(columns)
         layout.addWidget(
-            _note("Changes apply at once when you press OK, except the storage ones, which "
-                  "apply at the next start.")
+            _note(
+                "Changes apply at once when you press OK, except the storage ones, which "
+                "apply at the next start.",
+                2 * NOTE_WIDTH,
+            )
         )
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self._on_ok)
         self.buttons.rejected.connect(self.reject)
         self.test_button.clicked.connect(self._on_test)
         self.browse_button.clicked.connect(self._on_browse)
-        self.setMinimumWidth(860)
+        self.setMinimumWidth(980)
         self.fields["operator_name"].edit.setFocus()
 
     # -- building -------------------------------------------------------------------------
-    def _line(self, name: str, label: str, text: str, width: int | None = None) -> QWidget:
+    def _line(
+        self,
+        form: QFormLayout,
+        name: str,
+        label: str,
+        text: str,
+        width: int | None = None,
+        extra: QWidget | None = None,
+    ) -> _Field:
         f = _Field(name, QLineEdit(text), width)
+        f.add_to(form, label, extra)
         self.fields[name] = f
-        self.labels[name] = label.replace("&", "").rstrip(":")
-        return f.box
+        self.labels[name] = label.replace("&", "").split(" (")[0].rstrip(":")
+        return f
 
     def _left_column(self, s: Settings) -> QVBoxLayout:
         column = QVBoxLayout()
         you = QGroupBox("At this desk")
         form = QFormLayout(you)
-        form.addRow("&Operator:", self._line("operator_name", "Operator", s.operator_name or ""))
+        self._line(form, "operator_name", "&Operator:", s.operator_name or "")
         form.addRow("T&heme:", self.theme)
         form.addRow("", _note(describe("theme")))
         money = QGroupBox("Money and receiving")
         form = QFormLayout(money)
-        form.addRow("&Currency:", self._line("currency", "Currency", s.currency, 80))
-        form.addRow(
-            "&Approval threshold:",
-            self._line("approval_threshold", "Approval threshold", f"{s.approval_threshold}", 160),
+        self._line(form, "currency", "&Currency:", s.currency, 80)
+        self._line(
+            form, "approval_threshold", "&Approval threshold:", f"{s.approval_threshold}", 160
         )
         percent = (s.over_receipt_tolerance * 100).normalize()
-        form.addRow(
-            "Over-&receipt tolerance (%):",
-            self._line("over_receipt_tolerance", "Over-receipt tolerance", f"{percent:f}", 100),
+        self._line(
+            form, "over_receipt_tolerance", "Over-&receipt tolerance (%):", f"{percent:f}", 100
         )
         alerts = QGroupBox("Stock alerts")
         form = QFormLayout(alerts)
-        form.addRow(
-            "Sales &window (days):",
-            self._line("alert_window_days", "Sales window", str(s.alert_window_days), 100),
+        self._line(
+            form, "alert_window_days", "Sales &window (days):", str(s.alert_window_days), 100
         )
-        form.addRow(
+        self._line(
+            form,
+            "safety_stock_default",
             "Default safety stoc&k (units):",
-            self._line("safety_stock_default", "Safety stock", str(s.safety_stock_default), 100),
+            str(s.safety_stock_default),
+            100,
         )
         for box in (you, money, alerts):
             column.addWidget(box)
@@ -166,13 +193,12 @@ class SettingsDialog(QDialog):
     def _storage_box(self, s: Settings, places: Places) -> QGroupBox:
         box = QGroupBox("Storage (applies at the next start)")
         form = QFormLayout(box)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self._line("data_folder", "Data folder", s.data_folder or ""), 1)
-        folder_row.addWidget(self.browse_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.fields["data_folder"].edit.setPlaceholderText("the platform's data folder")
-        form.addRow("&Data folder:", folder_row)
-        form.addRow("Data&base:", self._line("database_url", "Database", s.database_url or ""))
-        self.fields["database_url"].edit.setPlaceholderText("postgresql+psycopg://user@host/db")
+        folder = self._line(
+            form, "data_folder", "&Data folder:", s.data_folder or "", None, self.browse_button
+        )
+        folder.edit.setPlaceholderText("the platform's data folder")
+        url = self._line(form, "database_url", "Data&base:", s.database_url or "")
+        url.edit.setPlaceholderText("postgresql+psycopg://user@host/db")
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         test_row.addWidget(self.test_result, 1)
@@ -243,6 +269,7 @@ class SettingsDialog(QDialog):
         colour = "" if ok else f"color: {error_colour(self)};"
         self.test_result.setStyleSheet(f"QLabel {{ {colour} }}")
         self.test_result.setText(text)
+        self.test_result.setMinimumHeight(self.test_result.heightForWidth(NOTE_WIDTH - 120))
 
     def _on_browse(self) -> None:
         edit = self.fields["data_folder"].edit

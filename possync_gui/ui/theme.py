@@ -3,14 +3,26 @@
 "system" leaves the colour scheme to the OS (``QStyleHints.colorScheme``) and restores the
 palette the app started with; "light" and "dark" set Qt's colour scheme and, because a
 platform without a theme (offscreen, a bare X server) ignores that, an explicit palette.
-The tabs' own colour coding asks ``is_dark()`` where a fixed colour would not read.
+
+The tabs' colour coding was chosen on white: pale backgrounds (a low stock cell) with the
+palette's text, and dark text colours (a signed difference, a status). On a dark palette
+``ThemedDelegate`` keeps both readable, for every view at once: text on a pale background
+is painted dark, and a dark text colour on the dark base is lightened (same hue).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 R = QPalette.ColorRole
 G = QPalette.ColorGroup
@@ -70,6 +82,15 @@ def apply_theme(theme: str) -> None:
         dark = theme == "dark"
         hints.setColorScheme(Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
         app.setPalette(_palette(dark))
+    # A widget with its own style sheet keeps the palette it was polished with; setting
+    # the sheet again polishes it with the new one (headings stayed black on dark).
+    for widget in app.allWidgets():
+        sheet = widget.styleSheet()
+        if sheet:
+            widget.setStyleSheet(sheet)
+    if is_dark():
+        for widget in app.topLevelWidgets():
+            theme_views(widget)
     for widget in app.topLevelWidgets():  # views paint their models' colours again
         widget.update()
 
@@ -83,3 +104,56 @@ def is_dark(widget: QWidget | None = None) -> bool:
 def error_colour(widget: QWidget | None = None) -> str:
     """A red that reads on the current background."""
     return "#ff8a80" if is_dark(widget) else "#b3261e"
+
+
+#: Text on a pale background; the lightness a text colour needs on a dark base.
+ON_PALE = QColor("#1b1b1b")
+PALE = 175
+READABLE_ON_DARK = 165
+
+
+class ThemedDelegate(QStyledItemDelegate):
+    """The default delegate, with the colour fixes of the module docstring on dark."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        if option.palette.color(R.Base).lightness() >= 128:
+            return
+        background = index.data(Qt.ItemDataRole.BackgroundRole)
+        colour = _colour(background)
+        pal = option.palette
+        if colour is not None and colour.lightness() >= PALE:
+            pal.setColor(R.Text, ON_PALE)
+            return
+        text = _colour(index.data(Qt.ItemDataRole.ForegroundRole))
+        if text is not None and text.lightness() < READABLE_ON_DARK:
+            hue, sat = max(text.hslHue(), 0), text.hslSaturation()
+            pal.setColor(R.Text, QColor.fromHsl(hue, sat, READABLE_ON_DARK, text.alpha()))
+
+
+def _colour(value: Any) -> QColor | None:
+    if value is None:
+        return None
+    if isinstance(value, QColor):
+        return value
+    colour = getattr(value, "color", None)  # a QBrush
+    return colour() if callable(colour) else None
+
+
+def theme_views(root: QWidget) -> None:
+    """Give every item view under ``root`` (and ``root`` itself) the themed delegate."""
+    views = root.findChildren(QAbstractItemView)
+    if isinstance(root, QAbstractItemView):
+        views.append(root)
+    for view in views:
+        current = view.itemDelegate()
+        if type(current) is QStyledItemDelegate:  # never replace a view's own delegate
+            view.setItemDelegate(ThemedDelegate(view))
+
+
+def theme_new(widget: QWidget) -> None:
+    """A window made after the theme was applied (a dialog): its views too, on dark."""
+    if is_dark(widget):
+        theme_views(widget)

@@ -29,7 +29,7 @@ CONNECT = "connect"
 
 def _choice(title: str, text: str) -> QPushButton:
     button = QPushButton(f"{title}\n{text}")
-    button.setMinimumSize(300, 84)
+    button.setMinimumSize(320, 84)
     font = button.font()
     font.setPointSizeF(font.pointSizeF() * 1.05)
     button.setFont(font)
@@ -63,13 +63,9 @@ class WelcomeDialog(QDialog):
         name_label.setBuddy(self.name)
         self.error = QLabel()
         self.error.hide()
-        what = "a demo store with about 2,000 products, sales and deliveries" if demo else (
-            "the store in this database"
-        )
-        self.explore = _choice("Explore the demo store", f"Look around {what}.")
-        self.connect_pos = _choice(
-            "Connect a POS…", "Square, Shopify, WooCommerce or your own source."
-        )
+        what = "2,000 products, sales, orders on their way" if demo else "the store as it is"
+        self.explore = _choice("Explore the demo store", what)
+        self.connect_pos = _choice("Connect a POS…", "Square, Shopify, WooCommerce, custom")
         self.explore.setDefault(True)
         self.explore.setAutoDefault(True)
         self.connect_pos.setAutoDefault(False)
@@ -86,7 +82,7 @@ class WelcomeDialog(QDialog):
         layout.addSpacing(6)
         layout.addLayout(buttons)
         layout.addWidget(hint)
-        self.setMinimumWidth(660)
+        self.setMinimumWidth(720)
         self.explore.clicked.connect(lambda: self._choose(EXPLORE))
         self.connect_pos.clicked.connect(lambda: self._choose(CONNECT))
         self.name.textEdited.connect(lambda _t: self.error.hide())

@@ -43,7 +43,7 @@ def shop(db: Database) -> uuid.UUID:
 
 
 @pytest.fixture
-def window(qtbot: Any, db: Database, shop: uuid.UUID) -> MainWindow:
+def window(qtbot: Any, db: Database, shop: uuid.UUID, qloop: Any) -> MainWindow:
     win = MainWindow(InventorySyncService(db), "tester")
     qtbot.addWidget(win)
     win.show()
@@ -171,3 +171,50 @@ def test_a_new_data_folder_offers_to_copy_the_sqlite_database(
     with sqlite3.connect(copy) as conn:  # the same store, schema and all
         (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     assert revision == run_async(win.facade.about()).schema_head
+
+
+def test_the_dark_theme_applies_at_once_and_keeps_colour_coding_readable(
+    window: MainWindow, qtbot: Any
+) -> None:
+    from PySide6.QtGui import QColor, QGuiApplication, QPalette, QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QStyleOptionViewItem, QTableView
+
+    from possync_gui.ui.theme import ON_PALE, READABLE_ON_DARK, ThemedDelegate, is_dark
+
+    assert not is_dark()
+    try:
+        dialog = _open(window, qtbot)
+        dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+        _ok(qtbot, dialog)
+        assert load_settings().theme == "dark"
+        assert is_dark()
+        qtbot.waitUntil(lambda: is_dark(window))  # the window's palette follows by an event
+        assert QGuiApplication.styleHints().colorScheme() in (
+            Qt.ColorScheme.Dark, Qt.ColorScheme.Unknown  # offscreen has no theme to ask
+        )
+        table = window.tabs.inventory.table
+        assert isinstance(table.itemDelegate(), ThemedDelegate)
+        # a pale "low stock" cell, and a dark red "less" difference, as the tabs colour them
+        model = QStandardItemModel(1, 2)
+        pale, red = QStandardItem("1"), QStandardItem("−3")
+        pale.setBackground(QColor("#fff4d6"))
+        red.setForeground(QColor("#b3261e"))
+        model.setItem(0, 0, pale)
+        model.setItem(0, 1, red)
+        view = QTableView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        delegate = ThemedDelegate(view)
+        texts = []
+        for column in (0, 1):
+            option = QStyleOptionViewItem()
+            delegate.initStyleOption(option, model.index(0, column))
+            texts.append(option.palette.color(QPalette.ColorRole.Text))
+        assert texts[0] == ON_PALE
+        assert texts[1].lightness() == READABLE_ON_DARK and texts[1].hslHue() < 10  # still red
+    finally:
+        again = _open(window, qtbot)
+        again.theme.setCurrentIndex(again.theme.findData("system"))
+        _ok(qtbot, again)
+    assert not is_dark()
+    qtbot.waitUntil(lambda: not is_dark(window))
