@@ -105,6 +105,7 @@ async def run(args: argparse.Namespace) -> int:
         await _first_start(facade)
     log.info("init: window")
     window = MainWindow(facade, operator)
+    _apply_display(settings)
     if not window.select_tab(args.tab):
         return _fatal(f"No tab named {args.tab!r}; tabs: {', '.join(window.tab_titles())}", True)
     closed = asyncio.Event()
@@ -290,12 +291,16 @@ def _install_crash_reports(loop: Any, level: int) -> None:
     loop.set_exception_handler(reporter.loop_exception)
 
 
-def _welcome(window: Any, args: argparse.Namespace, settings: Any, seeded: bool) -> None:
-    """The welcome dialog on a first start: no operator saved yet, or the demo just made;
-    never in --smoke/--screenshot runs or when --operator names who is at the desk."""
+def _apply_display(settings: Any) -> None:
+    """The theme and the currency of the settings, before the window is first painted."""
     from possync_gui.ui.settings_actions import apply_display  # noqa: PLC0415
 
     apply_display(settings)
+
+
+def _welcome(window: Any, args: argparse.Namespace, settings: Any, seeded: bool) -> None:
+    """The welcome dialog on a first start: no operator saved yet, or the demo just made;
+    never in --smoke/--screenshot runs or when --operator names who is at the desk."""
     headless = args.smoke or args.screenshot is not None
     if headless or args.operator:
         return

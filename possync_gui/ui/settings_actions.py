@@ -76,6 +76,7 @@ class SettingsActions:
             self.window.show_error(f"The settings could not be saved: {err}. Nothing changed.")
             return
         apply_display(settings)
+        self.window.repaint_money()
         if settings.operator_name != old.operator_name:
             self.window.set_operator(default_operator(settings))
         later = [

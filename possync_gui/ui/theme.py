@@ -29,9 +29,11 @@ G = QPalette.ColorGroup
 
 
 class _Start:
-    """The palette before any theme was applied ("system" goes back to it)."""
+    """The palette before any theme was applied ("system" goes back to it), and whether
+    one was (until then "system" leaves the palette alone, so the OS keeps driving it)."""
 
     palette: QPalette | None = None
+    changed = False
 
 
 def _palette(dark: bool) -> QPalette:
@@ -77,11 +79,14 @@ def apply_theme(theme: str) -> None:
     hints = QGuiApplication.styleHints()
     if theme == "system":
         hints.unsetColorScheme()
+        if not _Start.changed:
+            return
         app.setPalette(_Start.palette)
     else:
         dark = theme == "dark"
         hints.setColorScheme(Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
         app.setPalette(_palette(dark))
+    _Start.changed = True
     # A widget with its own style sheet keeps the palette it was polished with; setting
     # the sheet again polishes it with the new one (headings stayed black on dark).
     for widget in app.allWidgets():

@@ -64,7 +64,7 @@ class WelcomeDialog(QDialog):
         self.error = QLabel()
         self.error.hide()
         what = "2,000 products, sales, orders on their way" if demo else "the store as it is"
-        self.explore = _choice("Explore the demo store", what)
+        self.explore = _choice("Explore the demo store" if demo else "Explore the store", what)
         self.connect_pos = _choice("Connect a POS…", "Square, Shopify, WooCommerce, custom")
         self.explore.setDefault(True)
         self.explore.setAutoDefault(True)

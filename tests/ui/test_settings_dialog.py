@@ -140,7 +140,7 @@ def test_a_database_change_waits_for_the_next_start_and_is_tried_first(
     other = f"sqlite:///{tmp_path / 'elsewhere.sqlite3'}"
     _type(qtbot, dialog, "database_url", other)
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=20_000)
+    qtbot.waitUntil(dialog.test_button.isEnabled, timeout=20_000)
     assert "an empty database" in dialog.test_result.text()
     _type(qtbot, dialog, "database_url", "postgresql+psycopg://me:secret@host/db")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
