@@ -96,6 +96,21 @@ def test_the_sales_window_set_in_settings_drives_the_next_alert_run(
     assert alert.details["window_days"] == 7
 
 
+def test_the_default_safety_stock_raises_the_next_runs_reorder_point(
+    window: MainWindow, qtbot: Any, run_async: Any
+) -> None:
+    run_async(window.facade.run_stock_check())
+    (before,) = run_async(window.facade.list_alerts())
+    assert before.details["safety_stock"] == 0  # Tea has no minimum stock of its own
+    dialog = _open(window, qtbot)
+    _type(qtbot, dialog, "safety_stock_default", "4")
+    _ok(qtbot, dialog)
+    run_async(window.facade.run_stock_check())
+    (after,) = run_async(window.facade.list_alerts())
+    assert after.details["safety_stock"] == 4
+    assert after.reorder_point == before.reorder_point + 4
+
+
 def test_values_round_trip_and_apply_at_once(window: MainWindow, qtbot: Any) -> None:
     try:
         dialog = _open(window, qtbot)
