@@ -11,9 +11,7 @@ import logging
 import os
 import sys
 import threading
-import traceback
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from possync_gui import __version__
@@ -61,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    sys.excepthook = _excepthook
+    _install_crash_reports(loop, logging.DEBUG if args.debug else logging.INFO)
     with loop:
         return loop.run_until_complete(run(args))
 
@@ -80,15 +78,19 @@ async def run(args: argparse.Namespace) -> int:
     """Build everything in order, show the window, and wait until it closes."""
     from possync_gui.domain.errors import PossyncError  # noqa: PLC0415
     from possync_gui.services.facade import InventorySyncService  # noqa: PLC0415
-    from possync_gui.services.settings import default_operator, load_settings  # noqa: PLC0415
-    from possync_gui.store.database import open_database, resolve_url  # noqa: PLC0415
+    from possync_gui.services.settings import (  # noqa: PLC0415
+        default_operator,
+        load_settings,
+        resolve_database_url,
+    )
+    from possync_gui.store.database import open_database  # noqa: PLC0415
     from possync_gui.ui.main_window import MainWindow  # noqa: PLC0415
 
     headless = args.smoke or args.screenshot is not None
     log.info("init: settings")
     settings = load_settings()
     operator = args.operator or default_operator(settings)
-    url = resolve_url(args.db)
+    url = resolve_database_url(args.db, settings)
     try:
         log.info("init: database")
         db = await asyncio.to_thread(open_database, url)
@@ -103,6 +105,7 @@ async def run(args: argparse.Namespace) -> int:
         await _first_start(facade)
     log.info("init: window")
     window = MainWindow(facade, operator)
+    _apply_display(settings)
     if not window.select_tab(args.tab):
         return _fatal(f"No tab named {args.tab!r}; tabs: {', '.join(window.tab_titles())}", True)
     closed = asyncio.Event()
@@ -110,6 +113,7 @@ async def run(args: argparse.Namespace) -> int:
     if headless:
         window.resize(1280, 800)  # the same picture whatever size was saved last time
     window.show()
+    _welcome(window, args, settings, seeded)
     tune_gc()
     scheduler = None if headless else facade.make_scheduler()
     alert_timer: asyncio.Task[None] | None = None
@@ -276,27 +280,31 @@ def _fatal(message: str, headless: bool) -> int:
     return 1
 
 
-def _excepthook(
-    exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
-) -> None:
-    """Bugs: log them and show a crash dialog whose details can be copied."""
-    details = "".join(traceback.format_exception(exc_type, exc, tb))
-    log.error("unexpected error\n%s", details)
-    _crash_dialog(details)
+def _install_crash_reports(loop: Any, level: int) -> None:
+    """A log file in the user log folder, and crash reports there for every bug: from Qt
+    slots and the excepthook, and from asyncio tasks nobody awaited."""
+    from possync_gui.services.settings import log_dir  # noqa: PLC0415
+    from possync_gui.ui.crash import CrashReporter, start_log_file  # noqa: PLC0415
+
+    recent, path = start_log_file(log_dir(), level)
+    log.info("possync %s; log file %s", __version__, path or "none")
+    reporter = CrashReporter(log_dir(), recent)
+    sys.excepthook = reporter
+    loop.set_exception_handler(reporter.loop_exception)
 
 
-def _crash_dialog(details: str) -> None:
-    from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: PLC0415
+def _apply_display(settings: Any) -> None:
+    """The theme and the currency of the settings, before the window is first painted."""
+    from possync_gui.ui.settings_actions import apply_display  # noqa: PLC0415
 
-    if QApplication.instance() is None or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+    apply_display(settings)
+
+
+def _welcome(window: Any, args: argparse.Namespace, settings: Any, seeded: bool) -> None:
+    """The welcome dialog on a first start: no operator saved yet, or the demo just made;
+    never in --smoke/--screenshot runs or when --operator names who is at the desk."""
+    headless = args.smoke or args.screenshot is not None
+    if headless or args.operator:
         return
-    box = QMessageBox(
-        QMessageBox.Icon.Critical,
-        "possync hit a bug",
-        "Something went wrong. Your data is safe; the last action may not have finished.",
-    )
-    box.setDetailedText(details)
-    copy = box.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
-    box.addButton(QMessageBox.StandardButton.Close)
-    copy.clicked.connect(lambda: QApplication.clipboard().setText(details))
-    box.open()
+    if settings.operator_name is None or seeded:
+        window.show_welcome(demo=not args.no_demo)

@@ -32,8 +32,13 @@ from possync_gui.services.integrations import SyncLogEntry
 from possync_gui.services.inventory import AdjustmentResult
 from possync_gui.services.monitor import ERROR, OFFLINE, UNKNOWN, WARNING, HealthReport
 from possync_gui.services.pos_catalog import CatalogProgress, PosCatalogReport
-from possync_gui.services.settings import default_operator, load_settings
-from possync_gui.store.database import Database, open_database, resolve_url
+from possync_gui.services.settings import (
+    Settings,
+    default_operator,
+    load_settings,
+    resolve_database_url,
+)
+from possync_gui.store.database import Database, open_database
 from possync_gui.store.migrate import current_revision
 
 DEFAULT_LIMIT = 50
@@ -47,11 +52,19 @@ class Command:
         self.args = args
         self._db: Database | None = None
         self._facade: InventorySyncService | None = None
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """This desktop's settings, read once (a damaged file warns once)."""
+        if self._settings is None:
+            self._settings = load_settings(on_problem=_warn)
+        return self._settings
 
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = open_database(resolve_url(self.args.db))
+            self._db = open_database(resolve_database_url(self.args.db, self.settings))
         return self._db
 
     @property
@@ -67,7 +80,7 @@ class Command:
         """Who the ledger records: ``--operator``, else the configured one, else the OS user."""
         name = self.args.operator
         if name is None:
-            name = default_operator(load_settings(on_problem=_warn))
+            name = default_operator(self.settings)
         name = name.strip()
         if not name:
             raise ValidationError("--operator needs a name.")
@@ -106,7 +119,7 @@ def _more(shown: int, total: int, what: str) -> None:
 
 # -- db, demo --------------------------------------------------------------------------------
 def db_upgrade(cmd: Command) -> int:
-    url = resolve_url(cmd.args.db)
+    url = resolve_database_url(cmd.args.db, cmd.settings)
     before_db = open_database(url, migrate=False)
     try:
         before = current_revision(before_db)

@@ -5,7 +5,8 @@ SQL and the property tests all judge a stock level by the same rules:
 
 - average daily sales = units sold in the window / window days (a ``Decimal``);
 - reorder point = ceil(average × lead time × multiplier) + safety stock (the product's
-  minimum stock), unless the product carries a manual reorder point;
+  minimum stock, else the default safety stock of the settings), unless the product
+  carries a manual reorder point;
 - ``available`` = on hand + on order (open purchase-order lines not yet received);
 - urgency: critical when on hand ≤ 0; high when on hand ≤ minimum stock or the days of
   cover (available / average) are fewer than the lead time; medium when available ≤ the
@@ -46,6 +47,8 @@ class AlertParams:
     window_days: int = DEFAULT_WINDOW_DAYS
     multiplier: Decimal = DEFAULT_MULTIPLIER
     threshold: Decimal = DEFAULT_THRESHOLD
+    #: Safety stock (units) for a product whose own minimum stock is 0 (Settings).
+    safety_stock: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +159,7 @@ def assess(facts: StockFacts, params: AlertParams) -> Assessment:
     average = average_daily_sales(facts.units_sold, params.window_days)
     assumed = facts.lead_time_days is None
     lead = DEFAULT_LEAD_TIME_DAYS if facts.lead_time_days is None else facts.lead_time_days
-    safety = max(0, facts.minimum_stock)
+    safety = safety_stock(facts, params)
     available = facts.on_hand + max(0, facts.on_order)
     if facts.manual_reorder_point is not None:
         rp, source = facts.manual_reorder_point, "manual"
@@ -200,6 +203,11 @@ def assess(facts: StockFacts, params: AlertParams) -> Assessment:
     )
 
 
+def safety_stock(facts: StockFacts, params: AlertParams) -> int:
+    """The product's minimum stock, or the desktop's default when the product has none."""
+    return facts.minimum_stock if facts.minimum_stock > 0 else max(0, params.safety_stock)
+
+
 def _urgency(
     facts: StockFacts, rp: int, available: int, lead: int, params: AlertParams
 ) -> UrgencyLevel | None:
@@ -241,6 +249,7 @@ def inputs_of(facts: StockFacts, params: AlertParams) -> dict[str, Any]:
         "lead_time_days": facts.lead_time_days,
         "multiplier": str(params.multiplier),
         "threshold": str(params.threshold),
+        "safety_stock_default": params.safety_stock,
         "minimum_stock": facts.minimum_stock,
         "manual_reorder_point": facts.manual_reorder_point,
         "reorder_quantity": facts.reorder_quantity,
@@ -273,6 +282,7 @@ def explain(inputs: dict[str, Any]) -> dict[str, Any]:
         window_days=int(inputs.get("window_days") or DEFAULT_WINDOW_DAYS),
         multiplier=Decimal(str(inputs.get("multiplier") or DEFAULT_MULTIPLIER)),
         threshold=Decimal(str(inputs.get("threshold") or DEFAULT_THRESHOLD)),
+        safety_stock=int(inputs.get("safety_stock_default") or 0),
     )
     try:
         terms = assess(facts, params).explanation()

@@ -9,8 +9,10 @@ product and warehouse, resolve alerts whose stock came back.
   and each warehouse's alert settings come from caches that ``forget`` drops when a sale,
   a delivery or an edit changes them.
 
-Settings: the window, multiplier and threshold default to 28 days, 1.5 and 0.2
-(``app_settings["alerts"]`` may change them for every desktop); a warehouse that an active
+Settings: the window, multiplier and threshold default to 28 days, 1.5 and 0.2; the
+window and the safety stock of products without a minimum come from this desktop's
+Settings (``defaults``, ``set_defaults``), and ``app_settings["alerts"]`` in the database
+may override window, multiplier and threshold for every desktop; a warehouse that an active
 integration's ``locationMap`` feeds takes that integration's ``reorderPointMultiplier``
 and ``stockAlertThreshold``.
 """
@@ -86,10 +88,18 @@ class _Outcome:
 class AlertGenerator:
     """Stock alerts for one store; safe to share between the GUI and the scheduler."""
 
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        defaults: AlertParams | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
+        #: This desktop's window and safety stock (Settings); the store's may override.
+        self._defaults = defaults or AlertParams()
         # caches: dropped by ``forget``
         self._sold: dict[tuple[uuid.UUID, uuid.UUID, date], int] = {}
         self._terms: dict[uuid.UUID, q.SupplierTerms | None] = {}
@@ -128,11 +138,18 @@ class AlertGenerator:
                 self._params = None
                 self._names = None
 
+    def set_defaults(self, defaults: AlertParams) -> None:
+        """New desktop defaults (the Settings dialog): the next run judges by them."""
+        with self._lock:
+            self._defaults = defaults
+            self._params = None
+
     def _settings(self, session: Session) -> tuple[AlertParams, dict[uuid.UUID, AlertParams]]:
         with self._lock:
             if self._params is not None:
                 return self._params
-        base = _params_from(q.app_setting(session, "alerts"), AlertParams())
+            defaults = self._defaults
+        base = _params_from(q.app_setting(session, "alerts"), defaults)
         codes = {code: wid for wid, code in q.warehouse_codes(session).items()}
         per: dict[uuid.UUID, AlertParams] = {}
         for configuration, settings in q.integration_settings(session):
@@ -626,6 +643,7 @@ def _params_from(data: dict[str, Any], base: AlertParams, *, window: bool = True
         threshold=decimal(
             "stockAlertThreshold", base.threshold or DEFAULT_THRESHOLD, Decimal(0), Decimal(5)
         ),
+        safety_stock=base.safety_stock,
     )
 
 

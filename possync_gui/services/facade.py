@@ -65,6 +65,7 @@ from possync_gui.domain.records import (
     StockRow,
     Warehouse,
 )
+from possync_gui.domain.reorder import AlertParams
 from possync_gui.domain.suppliers import (
     DEFAULT_LEAD_TIME_DAYS,
     MappingImportReport,
@@ -74,6 +75,8 @@ from possync_gui.domain.suppliers import (
 )
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.services import integrations
+from possync_gui.services.about import AboutInfo, copy_sqlite, try_database
+from possync_gui.services.about import about as about_info
 from possync_gui.services.alert_generator import AlertGenerator
 from possync_gui.services.change_feed import ChangeFeed, changes_for
 from possync_gui.services.conflict_resolver import ConflictResolver
@@ -85,7 +88,7 @@ from possync_gui.services.listings import ListingService
 from possync_gui.services.monitor import HealthReport, IntegrationMonitor, SyncScheduler
 from possync_gui.services.pos_catalog import CatalogProgress, PosCatalogReport, import_pos_catalog
 from possync_gui.services.purchase_orders import PurchaseOrderManager
-from possync_gui.services.settings import load_settings
+from possync_gui.services.settings import DATABASE_FILE, Settings, load_settings, save_settings
 from possync_gui.services.suppliers import UNASSIGNED_LIMIT, SupplierService
 from possync_gui.services.sync_manager import ProgressCallback, SyncManager
 from possync_gui.services.threads import in_thread
@@ -128,14 +131,15 @@ class InventorySyncService:
             db, adapter_factory(db, integrations.make_adapter)
         )
         self.suppliers = suppliers or SupplierService(db)
-        self.alerts = alerts or AlertGenerator(db)
+        self._settings = load_settings()
+        self.alerts = alerts or AlertGenerator(db, defaults=_alert_defaults(self._settings))
         if approval_threshold is None:
-            approval_threshold = load_settings().approval_threshold
+            approval_threshold = self._settings.approval_threshold
         self.purchase_orders = purchase_orders or PurchaseOrderManager(
             db, approval_threshold=approval_threshold
         )
         self.deliveries = deliveries or DeliveryProcessor(
-            db, tolerance=load_settings().over_receipt_tolerance
+            db, tolerance=self._settings.over_receipt_tolerance
         )
         self.conflicts = conflicts or ConflictResolver(
             db, adapter_factory(db, integrations.make_adapter)
@@ -810,6 +814,41 @@ class InventorySyncService:
     # -- the status bar ----------------------------------------------------------------------
     async def last_sync_at(self) -> datetime | None:
         return await self.listings.last_sync_at()
+
+    # -- this desktop's settings, the About box (issue 8) --------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def update_settings(self, settings: Settings, path: Path | None = None) -> Settings:
+        """Save ``settings`` (settings.json) and apply at once what applies at once: the
+        approval threshold, the over-receipt tolerance, the alert window and safety stock
+        (the next alert run); the database and data folder apply at the next start."""
+        save_settings(settings, path)
+        self._settings = settings
+        self.purchase_orders.approval_threshold = settings.approval_threshold
+        self.deliveries.tolerance = settings.over_receipt_tolerance
+        self.alerts.set_defaults(_alert_defaults(settings))
+        self._emit(PurchaseOrdersChanged())  # the approval texts name the threshold
+        return settings
+
+    async def about(self) -> AboutInfo:
+        """Versions, the database (no password) and its schema revision against the head."""
+        return await in_thread(about_info, self._db)
+
+    async def try_database_url(self, url: str) -> str:
+        """Connect to ``url`` without using it; a sentence on what is there."""
+        return await in_thread(try_database, url)
+
+    async def copy_database_to(self, folder: Path) -> Path:
+        """Copy this desktop's SQLite database into ``folder`` (for a new data folder)."""
+        return await in_thread(copy_sqlite, self._db, folder, DATABASE_FILE)
+
+
+def _alert_defaults(settings: Settings) -> AlertParams:
+    return AlertParams(
+        window_days=settings.alert_window_days, safety_stock=settings.safety_stock_default
+    )
 
 
 def _uuid(text: str, what: str) -> uuid.UUID:

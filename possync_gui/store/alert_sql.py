@@ -180,7 +180,8 @@ def _verdicts(
 
     sold = func.coalesce(sales.c.sold, 0)
     lead = func.coalesce(pref.c.lead_time_days, DEFAULT_LEAD_TIME_DAYS)
-    safety = _max(p.minimum_stock, _i(0))
+    # A product's minimum stock is its safety stock; without one, the desktop's default.
+    safety = case((p.minimum_stock > 0, p.minimum_stock), else_=_i(max(0, base.safety_stock)))
     on_order = _max(func.coalesce(onord.c.qty, 0), _i(0))
     available = sl.on_hand + on_order
     num = sold * lead * mult_num
@@ -263,6 +264,7 @@ def _verdicts(
         lead_time_days=pref.c.lead_time_days,
         multiplier=_per_warehouse_text(sl, base, per, lambda q: str(q.multiplier)),
         threshold=_per_warehouse_text(sl, base, per, lambda q: str(q.threshold)),
+        safety_stock_default=_i(max(0, base.safety_stock)),
         minimum_stock=p.minimum_stock,
         manual_reorder_point=p.reorder_point,
         reorder_quantity=p.reorder_quantity,

@@ -6,16 +6,17 @@ All wiring between tabs, presenters and the facade's change events lives in
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QStyle,
     QSystemTrayIcon,
@@ -24,16 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from possync_gui import __version__
 from possync_gui.domain.connection import ConnectionState, ConnectionStatus
 from possync_gui.domain.events import Change
 from possync_gui.services.facade import InventorySyncService
 from possync_gui.ui.alerts.presenter import tab_title
 from possync_gui.ui.async_helpers import TaskRunner
 from possync_gui.ui.connection_banner import ConnectionBanner
+from possync_gui.ui.help import HelpActions
 from possync_gui.ui.receiving.serial_lookup import SerialLookupDialog
+from possync_gui.ui.settings_actions import SettingsActions
 from possync_gui.ui.suppliers.dialog import SuppliersDialog
 from possync_gui.ui.tabs import Tabs, build_tabs
+from possync_gui.ui.theme import theme_new
+from possync_gui.ui.welcome import CONNECT, WelcomeDialog
 
 ERROR_HIDE_MS = 20_000
 #: How often the simulated Demo POS sells (only when a demo integration exists).
@@ -56,7 +60,10 @@ class MessageBar(QWidget):
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.label, 1)
         layout.addWidget(close)
-        self.setStyleSheet("MessageBar { background: #fde2e1; border: 1px solid #e5a1a0; }")
+        self.setStyleSheet(
+            "MessageBar { background: #fde2e1; border: 1px solid #e5a1a0; }"
+            " MessageBar QLabel, MessageBar QPushButton { color: #1b1b1b; }"
+        )
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -104,6 +111,9 @@ class MainWindow(QMainWindow):
         for label in (self.db_label, self.sync_label, self.operator_label):
             self.statusBar().addPermanentWidget(label)
         self.tasks = TaskRunner(self.show_error)
+        self.settings_actions = SettingsActions(self)
+        self.help_actions = HelpActions(self)
+        self.welcome_dialog: WelcomeDialog | None = None
         self._build_menus()
         self._demo_timer = QTimer(self)
         self._demo_timer.setInterval(DEMO_TICK_MS)
@@ -125,6 +135,7 @@ class MainWindow(QMainWindow):
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        self._build_edit_menu()
         view_menu = self.menuBar().addMenu("&View")
         self.debug_action = QAction("&Debug mode", self, checkable=True)
         self.debug_action.setChecked(self.facade.debug)
@@ -138,9 +149,7 @@ class MainWindow(QMainWindow):
         self.find_serial_action = find_menu.addAction("Find &serial number…")
         self.find_serial_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.find_serial_action.triggered.connect(self.show_serial_lookup)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = help_menu.addAction("&About possync")
-        about.triggered.connect(self._show_about)
+        self._build_help_menu()
 
     def _connect_signals(self) -> None:
         inv = self.tabs.inventory_presenter
@@ -244,6 +253,7 @@ class MainWindow(QMainWindow):
         """The suppliers dialog: one instance, non-modal, shown again when asked."""
         if self.suppliers_dialog is None:
             self.suppliers_dialog = SuppliersDialog(self.facade, self.operator, parent=self)
+            theme_new(self.suppliers_dialog)
         if self.suppliers_dialog.isVisible():
             self.suppliers_dialog.raise_()
         self.suppliers_dialog.show()
@@ -253,6 +263,7 @@ class MainWindow(QMainWindow):
         """Find serial (Ctrl+Shift+S): one instance, non-modal."""
         if self.serial_dialog is None:
             self.serial_dialog = SerialLookupDialog(self.facade, parent=self)
+            theme_new(self.serial_dialog)
         if self.serial_dialog.isVisible():
             self.serial_dialog.raise_()
         self.serial_dialog.show()
@@ -289,15 +300,6 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8_000)
 
-    def _show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About possync",
-            f"<b>possync {__version__}</b><p>Keeps point-of-sale stock and warehouse stock in "
-            f"step.</p><p>Database: {self.facade.database_description}<br>"
-            f"Operator: {self.operator}</p>",
-        )
-
     def select_tab(self, title: str) -> bool:
         for i, name in enumerate(self.titles):
             if name.lower().replace(" ", "") == title.lower().replace(" ", ""):
@@ -308,6 +310,72 @@ class MainWindow(QMainWindow):
     def tab_titles(self) -> list[str]:
         """The tabs' names, without the counts a tab's text may show."""
         return list(self.titles)
+
+    # -- settings, the welcome, help (issue 8) ----------------------------------------------
+    def _build_edit_menu(self) -> None:
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.settings_action = edit_menu.addAction("&Settings…")
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.settings_actions.show)
+
+    def _build_help_menu(self) -> None:
+        help_menu = self.menuBar().addMenu("&Help")
+        logs = help_menu.addAction("Open &log folder")
+        logs.triggered.connect(self.help_actions.open_log_folder)
+        database = help_menu.addAction("&Database location…")
+        database.triggered.connect(self.help_actions.show_database)
+        help_menu.addSeparator()
+        about = help_menu.addAction("&About possync")
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self.help_actions.show_about)
+
+    def set_operator(self, name: str) -> None:
+        """Who acts from now on, in every tab (Settings, the welcome)."""
+        self.operator = name
+        self.operator_label.setText(f"Operator: {name}")
+        self.tabs.inventory_presenter.operator = name
+        self.tabs.alerts_presenter.set_operator(name)
+        self.tabs.purchase_orders_presenter.set_operator(name)
+        self.tabs.conflicts_presenter.set_operator(name)
+        self.tabs.receiving.presenter.operator = name
+        if self.suppliers_dialog is not None:
+            self.suppliers_dialog.operator = name
+
+    def show_welcome(self, demo: bool) -> WelcomeDialog:
+        """The first start's dialog (window-modal, not blocking the loop)."""
+        name = self.facade.settings.operator_name or ""
+        dialog = WelcomeDialog(name, demo, self)
+        dialog.chosen.connect(self._on_welcome_chosen)
+        self.welcome_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_welcome_chosen(self, name: str, choice: str) -> None:
+        settings = dataclasses.replace(self.facade.settings, operator_name=name)
+        try:
+            self.facade.update_settings(settings)
+        except OSError as err:
+            self.show_error(f"Your name could not be saved ({err}); it is used until you quit.")
+        self.set_operator(name)
+        if choice == CONNECT:
+            self.connect_pos()
+
+    def connect_pos(self) -> None:
+        """The Integrations tab with its add dialog open (its warehouses read first)."""
+        self.select_tab("Integrations")
+        self.tasks.run("connect-pos", self._open_add_integration())
+
+    async def _open_add_integration(self) -> None:
+        tab = self.tabs.integrations
+        if not tab.presenter.warehouses:
+            await tab.presenter.refresh()
+        tab._on_add_clicked()
+
+    def repaint_money(self) -> None:
+        """A new currency: the views format money in ``data()``, so a repaint shows it."""
+        for widget in self.findChildren(QAbstractItemView):
+            widget.viewport().update()
 
     # -- geometry lives apart from settings (STYLE habit 10) --------------------------------
     def _restore_geometry(self) -> None:

@@ -188,7 +188,7 @@ def test_the_list_shows_each_conflict_with_its_numbers_and_the_title_counts_them
 
     assert cell(Column.POS) == "2" and cell(Column.SYSTEM) == "5" and cell(Column.BASE) == "10"
     assert cell(Column.DIFFERENCE) == "\u22123"  # POS minus warehouse, with a real minus sign
-    assert cell(Column.VALUE) == "7.50"  # |−3| × the product's unit cost
+    assert cell(Column.VALUE) == "USD 7.50"  # |−3| × the unit cost, in the Settings currency
     assert cell(Column.WAREHOUSE) == WAREHOUSE and cell(Column.INTEGRATION) == a.integration_name
     assert cell(Column.AGE) == "just now"
     no_cost = _skus(tab).index("B")

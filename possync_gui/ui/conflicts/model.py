@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from possync_gui.domain.conflicts import ConflictRecord
+from possync_gui.ui.money import format_money
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -105,7 +106,7 @@ def signed(n: int) -> str:
 
 
 def money(amount: Decimal | None) -> str:
-    return _NO_COST if amount is None else f"{amount:,.2f}"
+    return _NO_COST if amount is None else format_money(amount)
 
 
 def local(when: datetime | None) -> str:

@@ -116,7 +116,8 @@ class IntegrationDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(
-            "QLabel { background: #fde2e1; border: 1px solid #e5a1a0; padding: 6px; }"
+            "QLabel { background: #fde2e1; color: #1b1b1b; border: 1px solid #e5a1a0; "
+            "padding: 6px; }"
         )
         self.error_label.hide()
         self.buttons = QDialogButtonBox(

@@ -36,7 +36,9 @@ LOCATION, WAREHOUSE, NAME = range(3)
 #: replaces it instead of being "listed twice".
 SUGGESTED_ROLE = Qt.ItemDataRole.UserRole + 1
 NOTE_STYLE = "QLabel { color: #555; }"
-ERROR_STYLE = "QLabel { background: #fde2e1; border: 1px solid #e5a1a0; padding: 4px; }"
+ERROR_STYLE = (
+    "QLabel { background: #fde2e1; color: #1b1b1b; border: 1px solid #e5a1a0; padding: 4px; }"
+)
 
 
 class _Table(QTableWidget):

@@ -76,7 +76,10 @@ class ProgressPanel(QFrame):
         self.bar.setVisible(state.running)
         self.cancel_button.setVisible(state.running)
         self.cancel_button.setEnabled(state.running)
-        self.setStyleSheet(f"QFrame#syncProgress {{ {TONE_STYLES.get(state.tone, '')} }}")
+        self.setStyleSheet(
+            f"QFrame#syncProgress {{ {TONE_STYLES.get(state.tone, '')} }}"
+            " QFrame#syncProgress QLabel { color: #1b1b1b; }"  # pale tones: dark text
+        )
         self.show()
 
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from possync_gui.domain.enums import PurchaseOrderStatus as S
 from possync_gui.domain.purchasing import PurchaseOrderRecord
+from possync_gui.ui.money import format_money
 
 
 class Action(StrEnum):
@@ -73,8 +74,8 @@ def allowed(
     ):
         return Allowed(
             False,
-            f"It totals {order.currency} {order.total_amount:,.2f}, above the approval "
-            f"threshold of {threshold:,.2f}: someone other than its creator "
+            f"It totals {format_money(order.total_amount, order.currency)}, above the "
+            f"approval threshold of {format_money(threshold)}: someone other than its creator "
             f"({order.created_by}) must approve it",
         )
     return Allowed(True)
@@ -96,8 +97,8 @@ def approval_text(order: PurchaseOrderRecord, threshold: Decimal) -> str:
     if order.status in (S.DRAFT, S.PENDING_APPROVAL):
         if needs_other_approver(order, threshold):
             return (
-                f"Waiting for approval: above the threshold of {threshold:,.2f}, so someone "
-                f"other than {order.created_by} must approve it"
+                f"Waiting for approval: above the threshold of {format_money(threshold)}, so "
+                f"someone other than {order.created_by} must approve it"
             )
-        return f"Waiting for approval (at or below the threshold of {threshold:,.2f})"
+        return f"Waiting for approval (at or below the threshold of {format_money(threshold)})"
     return "—"

@@ -21,6 +21,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from possync_gui.domain.enums import PurchaseOrderStatus as S
 from possync_gui.domain.purchasing import PurchaseOrderLineRecord, PurchaseOrderRecord
+from possync_gui.ui.money import format_money
 from possync_gui.ui.purchase_orders.actions import STATUS_WORDS
 
 Index = QModelIndex | QPersistentModelIndex
@@ -45,7 +46,7 @@ def local(when: Any) -> str:
 
 
 def money(order: PurchaseOrderRecord) -> str:
-    return f"{order.currency} {order.total_amount:,.2f}"
+    return format_money(order.total_amount, order.currency)
 
 
 class Column(IntEnum):

@@ -170,7 +170,10 @@ class RestoreBar(QFrame):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet("RestoreBar { background: #fff4c2; border: 2px solid #e0b400; }")
+        self.setStyleSheet(
+            "RestoreBar { background: #fff4c2; border: 2px solid #e0b400; }"
+            " QLabel { color: #1b1b1b; }"
+        )
         self.label = QLabel()
         self.label.setWordWrap(True)
         # Alt+T / Alt+D: the focus stays in the scan field (a scan's Enter must not answer)
