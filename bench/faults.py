@@ -241,7 +241,7 @@ def section_twice(ctx: Context, backend: str) -> bool:
         line("unexpected", error)
     line("lost / doubled movements", f"{tally.lost_units} / {tally.doubled_units} units")
     line("converged", yes(conv.ok))
-    return bool(again.ok and race.ok and syncs.ok and conv.ok and not tally.lost + tally.doubled)
+    return bool(again.ok and race.ok and syncs.ok and conv.ok and not (tally.lost or tally.doubled))
 
 
 def section_load(ctx: Context, backend: str) -> bool:

@@ -23,7 +23,7 @@ def test_twenty_postings_killed_at_random_moments_count_once_when_posted_again(
 ) -> None:
     world = build(db, items=300, page_size=100)
     try:
-        figures = kill_postings(world, zygote, random.Random(11), KILLS, tmp_path / "d", 150)
+        figures = kill_postings(world, zygote, random.Random(11), KILLS, tmp_path / "d", 100)
     finally:
         world.side.fake.stop()
     assert figures.kills == KILLS, figures

@@ -20,7 +20,7 @@ KILLS = 20
 def test_twenty_syncs_killed_at_random_points_lose_and_double_nothing(
     db: Database, zygote: Zygote
 ) -> None:
-    world = build(db, items=300, page_size=25)  # twelve pages: kills land mid-run
+    world = build(db, items=150, page_size=15)  # ten pages: kills land mid-run
     try:
         figures = kill_syncs(world, zygote, random.Random(7), KILLS)
     finally:

@@ -17,11 +17,10 @@ from tests.faults.campaign.world import build
 
 @pytest.mark.slow
 @pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_ten_processes_posting_and_syncing_keep_the_totals_exact(
     db: Database, zygote: Zygote, tmp_path: Path
 ) -> None:
-    if db.backend != "postgresql":
-        pytest.skip("the load figure is PostgreSQL's (SQLite serialises writers)")
     world = build(db, items=200, page_size=50)
     try:
         figures = run_load(world, zygote, tmp_path / "load", processes=10, seconds=10)
