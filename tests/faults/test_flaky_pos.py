@@ -9,10 +9,13 @@ import asyncio
 import random
 
 import pytest
+from sqlalchemy import update
 
+from possync_gui.domain.enums import MovementReason
 from possync_gui.domain.errors import PossyncError
 from possync_gui.services.sync_manager import SyncManager
 from possync_gui.store.database import Database
+from possync_gui.store.models import POSMapping
 from tests.fakes.server import FLAKY_KINDS
 from tests.fakes.sync_world import CUSTOM_ADJUST
 from tests.faults.campaign.flaky import (
@@ -77,5 +80,32 @@ def test_each_fault_kind_fails_the_sync_as_retryable_and_changes_nothing_by_half
                 assert world.converge().ok, case
         tally = world.tally()
         assert (tally.lost, tally.doubled) == ([], [])
+    finally:
+        world.side.fake.stop()
+
+
+def test_the_partial_batch_check_sees_a_half_applied_page(sqlite_db: Database) -> None:
+    """The campaign's own yardstick can fail: one item of a page pulled without the rest."""
+    world = build(sqlite_db, items=40, page_size=20)
+    try:
+        sold = {"F0001": 2, "F0002": 1, "F0003": 3}
+        with world.side.fake._lock:
+            for sku, units in sold.items():
+                world.side.set(sku, world.side.qty(sku) - units)
+        world.note_sold(sold)
+        changes = {sku: ItemRound(world.expected[sku] + n, n, 0) for sku, n in sold.items()}
+        assert batch_violations(world, changes) == []  # nothing applied yet: whole pages
+        world.store.move("F0001", -2, MovementReason.SYNC_PULL)  # a pull without its base
+        assert batch_violations(world, changes) == [
+            "page 1: ['F0001'] in no whole-page state",
+            "page 1 half applied: ['U', 'X']",
+        ]
+        with sqlite_db.session() as s:
+            s.execute(
+                update(POSMapping)
+                .where(POSMapping.product_id == world.store.ids["F0001"])
+                .values(last_synced_quantity=world.expected["F0001"])
+            )
+        assert batch_violations(world, changes) == ["page 1 half applied: ['S', 'U']"]
     finally:
         world.side.fake.stop()
