@@ -149,6 +149,12 @@ def yes(ok: bool) -> str:
 
 
 def _landed(landed: Any) -> str:
+    """Sync kills by the number of POS requests before them, compressed to a range."""
+    points = [int(w.split()[1]) for w in landed.elements() if w.startswith("after ")]
+    if points:
+        points.sort()
+        middle = points[len(points) // 2]
+        return f"after {points[0]}–{points[-1]} POS requests (median {middle})"
     return ", ".join(f"{where} ×{n}" for where, n in sorted(landed.items())) or "—"
 
 

@@ -27,6 +27,7 @@ def test_twenty_postings_killed_at_random_moments_count_once_when_posted_again(
     finally:
         world.side.fake.stop()
     assert figures.kills == KILLS, figures
+    assert figures.landed["killed inside its transaction"] > 0, figures.landed
     assert figures.errors == []
     assert figures.partial == 0  # no delivery half-posted, after a kill or posted again
     assert set(figures.integrity) <= {"ok", "n/a"}, figures.integrity

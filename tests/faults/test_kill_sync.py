@@ -27,6 +27,7 @@ def test_twenty_syncs_killed_at_random_points_lose_and_double_nothing(
     finally:
         world.side.fake.stop()
     assert figures.kills == KILLS, figures
+    assert len(figures.landed) > 1, figures.landed  # at different points of the run
     assert figures.errors == []
     assert set(figures.integrity) <= {"ok", "n/a"}, figures.integrity
     assert figures.ledger_bad == 0

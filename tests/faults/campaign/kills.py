@@ -4,9 +4,10 @@ Each child is a real ``possync`` process (forked by :mod:`.worker`, running the 
 ``sync`` or ``receive``). A sync is killed once the POS has had a random number of its
 requests (1 to a few past the page count, so kills land on reads, page writes and pushes)
 plus a random few milliseconds; a posting at a random moment within the time a posting of
-that size takes. After every kill the store is checked (``PRAGMA integrity_check``, on hand
-against the ledger, a delivery all there or not at all); at the end one clean sync must
-converge on the test's own numbers, every sale pulled once and every delivery pushed once.
+that size takes (every other one once it is seen inside its posting transaction). After
+every kill the store is checked (``PRAGMA integrity_check``, on hand against the ledger, a
+delivery all there or not at all); at the end one clean sync must converge on the test's
+own numbers, every sale pulled once and every delivery pushed once.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import text
+
 from possync_gui.domain.errors import PossyncError
+from possync_gui.store.database import Database
 from tests.fakes.sync_world import db_url
 from tests.faults.campaign.worker import Zygote
 from tests.faults.campaign.world import KEY, Convergence, FaultWorld, Tally, wait_lock_free
@@ -152,7 +157,10 @@ def kill_postings(
         path = folder / f"{delivery_id}.json"
         path.write_text(json.dumps(data))
         pid = _posting(zygote, url, path)
-        time.sleep(rng.uniform(0, took))
+        # Every other kill waits until the child is inside its posting transaction, so
+        # that many land there for certain; the others at any moment of its life.
+        inside = n % 2 == 1 and _wait_inside(world, zygote, pid)
+        time.sleep(rng.uniform(0, took / 4 if inside else took))
         status = _kill(zygote, pid)
         state = world.delivery_state(delivery_id)
         whole = (1, len(units), sum(units.values()))
@@ -160,7 +168,10 @@ def kill_postings(
             figures.partial += 1
         if status == -signal.SIGKILL:
             figures.kills += 1
-            where = "before its commit" if state == (0, 0, 0) else "after its commit"
+            if state != (0, 0, 0):
+                where = "after its commit"
+            else:
+                where = "inside its transaction" if inside else "before its commit"
             figures.landed[f"killed {where}"] += 1
         elif status == 0:
             figures.finished_first += 1
@@ -173,6 +184,46 @@ def kill_postings(
     figures.convergence = world.converge()
     figures.tally = world.tally()
     return figures
+
+
+def _wait_inside(world: FaultWorld, zygote: Zygote, pid: int, within: float = 60) -> bool:
+    """Wait until another connection holds the database's write lock (the child's posting
+    transaction has begun writing); False when the child ended first."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if _writing(world.db):
+            return True
+        if zygote.poll(pid) is not None:
+            return False
+        time.sleep(0.003)
+    return False
+
+
+def _writing(db: Database) -> bool:
+    """SQLite: a ``BEGIN IMMEDIATE`` of ours is refused. PostgreSQL: another session of this
+    database holds a row lock on ``deliveries`` (the posting inserts its delivery first)."""
+    if db.backend == "sqlite":
+        path = db.engine.url.database
+        assert path
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
+    with db.engine.connect() as conn:
+        held = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = 'deliveries' AND l.mode = 'RowExclusiveLock' "
+                "AND l.pid <> pg_backend_pid() AND l.database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        ).scalar_one()
+    return bool(held)
 
 
 def _calibrate(
