@@ -10,11 +10,18 @@ Three faults let the handler do its work first, as a real POS that got the reque
 ``lose_answers`` drops the connection before the answer (the POS applied a push, the client
 never heard), ``slow_down`` answers late, and ``stall_answers`` holds answers until
 ``release()`` (a test can kill a client while the POS is answering it).
+
+``flaky`` fails a share of the matching requests at random (a seeded RNG, so a run can be
+repeated), each with one of :data:`FLAKY_KINDS`: a 500, a 429 with and without
+``Retry-After``, an HTML page with status 200 (a proxy's), a timeout (the POS does the work,
+then holds its answer past the client's patience and hangs up) and truncated JSON (the POS
+does the work; its answer is cut in half).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -70,6 +77,20 @@ class Fault:
 
 Handler = Callable[[Request], Reply]
 
+#: The fault kinds ``flaky`` chooses from.
+FLAKY_KINDS = ("500", "429", "429-bare", "html", "timeout", "truncated")
+#: Faults served instead of the answer (the POS did nothing); the others follow the handler.
+_FLAKY_BEFORE = frozenset({"500", "429", "429-bare", "html"})
+
+
+@dataclass
+class _Flaky:
+    pattern: re.Pattern[str]
+    rate: float
+    rng: random.Random
+    kinds: tuple[str, ...]
+    stall: float
+
 
 class FakePOSServer:
     """Start with ``start()`` (or as a context manager); ``url`` is its base address."""
@@ -87,6 +108,9 @@ class FakePOSServer:
         self._released = threading.Event()
         #: Set while an answer is held by ``stall_answers``.
         self.stalled = threading.Event()
+        self._flaky: _Flaky | None = None
+        #: (path, kind) of every fault ``flaky`` served, in order.
+        self.flaky_served: list[tuple[str, str]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakePOSServer:
@@ -163,6 +187,28 @@ class FakePOSServer:
             self._stall = None
             self._released.set()
 
+    def flaky(
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        kinds: tuple[str, ...] = FLAKY_KINDS,
+        path_pattern: str = ".*",
+        stall: float = 1.0,
+    ) -> None:
+        """Fail about ``rate`` of the matching requests, each with a kind drawn from
+        ``kinds`` by an RNG seeded with ``seed``; a ``timeout`` holds its answer ``stall``
+        seconds (longer than the client waits), then drops the connection."""
+        unknown = set(kinds) - set(FLAKY_KINDS)
+        assert not unknown, f"unknown fault kinds {unknown}"
+        with self._lock:
+            self._flaky = _Flaky(re.compile(path_pattern), rate, random.Random(seed), kinds, stall)
+
+    def steady(self) -> None:
+        """Stop the faults ``flaky`` started."""
+        with self._lock:
+            self._flaky = None
+
     def requests_to(self, path_pattern: str) -> list[Request]:
         rx = re.compile(path_pattern)
         with self._lock:
@@ -200,6 +246,38 @@ class FakePOSServer:
         self.stalled.set()
         self._released.wait()
 
+    def _flaky_kind(self, path: str) -> str | None:
+        with self._lock:
+            flaky = self._flaky
+            if flaky is None or not flaky.pattern.search(path):
+                return None
+            if flaky.rng.random() >= flaky.rate:
+                return None
+            kind = flaky.rng.choice(flaky.kinds)
+            self.flaky_served.append((path, kind))
+            return kind
+
+    @staticmethod
+    def _flaky_reply(kind: str) -> Reply:
+        """The answer of a fault the POS serves without doing the work."""
+        if kind == "500":
+            return Reply(500, {"error": "Internal server error (injected)"})
+        if kind == "429":
+            return Reply(429, {"error": "Too many requests"}, headers={"Retry-After": "1"})
+        if kind == "429-bare":
+            return Reply(429, {"error": "Too many requests"})
+        page = b"<html><body><h1>Service temporarily unavailable</h1></body></html>"
+        return Reply(200, raw=page, headers={"Content-Type": "text/html; charset=utf-8"})
+
+    def _flaky_answer(self, kind: str, reply: Reply) -> Reply:
+        """The POS did the work; what reaches the client of its answer."""
+        if kind == "timeout":
+            with self._lock:
+                stall = self._flaky.stall if self._flaky is not None else 1.0
+            return replace(reply, delay=reply.delay + stall, drop=True)
+        body = reply.encoded()
+        return replace(reply, raw=body[: len(body) // 2])
+
     def _dispatch(self, h: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(h.path)
         length = int(h.headers.get("Content-Length") or 0)
@@ -214,8 +292,13 @@ class FakePOSServer:
         with self._lock:
             self.requests.append(request)
         reply = self._take_fault(parts.path)
+        flaky = self._flaky_kind(parts.path) if reply is None else None
+        if flaky in _FLAKY_BEFORE:
+            reply = self._flaky_reply(flaky)
         if reply is None:  # the POS handles it; the slow-down, loss and stall faults follow
             reply = self._route(request)
+            if flaky is not None:
+                reply = self._flaky_answer(flaky, reply)
             delay = sum(s for rx, s in self._slow if rx.search(parts.path))
             if delay:
                 reply = replace(reply, delay=reply.delay + delay)
