@@ -109,7 +109,8 @@ def _check_sqlite_path(url: URL) -> None:
             raise DatabaseError(f"The database path {path} is a folder, not a file.")
         if not os.access(path, os.R_OK | os.W_OK):
             raise DatabaseError(
-                f"Cannot read and write the database file {path}: check its permissions."
+                f"The database file {path} is read-only: possync cannot read and write it "
+                "(check its permissions, or the disk it is on); nothing was changed."
             )
         with path.open("rb") as fh:
             head = fh.read(16)
@@ -211,4 +212,7 @@ def open_database(url: str, *, migrate: bool = True, echo: bool = False) -> Data
             raise DatabaseError(
                 f"Cannot prepare the database {describe_url(db.engine.url)}: {orig}"
             ) from None
+        except DatabaseError:  # a newer possync's database, a failed backup: nothing changed
+            db.dispose()
+            raise
     return db
