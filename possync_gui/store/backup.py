@@ -159,7 +159,8 @@ def inspect_backup(path: Path) -> str:
         with closing(_connect(path, read_only=True)) as conn:
             revision = _check(conn, path)
     except sqlite3.Error as err:
-        raise DatabaseError(f"{path} cannot be read as a database: {err}.") from None
+        message = f"{path} is damaged: it cannot be read as a database ({err})."
+        raise DatabaseError(message) from None
     if revision is None:
         raise DatabaseError(f"{path} is not a possync database (it has no schema revision).")
     return revision
