@@ -109,7 +109,7 @@ def backup_sqlite(
     try:
         read_only = not os.access(source, os.W_OK)  # a read-only database can be backed up
         with (
-            closing(_connect(source, read_only=read_only)) as src,
+            closing(_connect(source, read_only=read_only, immutable=read_only)) as src,
             closing(sqlite3.connect(partial)) as dst,
         ):
             _copy(src, dst, progress)
@@ -126,9 +126,12 @@ def backup_sqlite(
     return BackupResult(destination, destination.stat().st_size, revision)
 
 
-def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+def _connect(path: Path, *, read_only: bool, immutable: bool = False) -> sqlite3.Connection:
     mode = "ro" if read_only else "rw"
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=5)
+    # A WAL database on a read-only disk cannot be opened even with mode=ro (SQLite wants
+    # to create its -shm file); nothing can write it there, so it is read as immutable.
+    flags = "immutable=1" if immutable else f"mode={mode}"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=5)
     conn.execute("PRAGMA busy_timeout=5000")
     return conn
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,7 +152,7 @@ class Database:
                 session.commit()
             except exc.OperationalError as err:
                 session.rollback()
-                raise map_operational_error(err) from err
+                raise map_operational_error(err, self.engine.url) from err
             except BaseException:
                 session.rollback()
                 raise
@@ -160,7 +161,26 @@ class Database:
         self.engine.dispose()
 
 
-def map_operational_error(err: exc.OperationalError) -> DatabaseError:
+DISK_FULL = "The disk holding the database is full; nothing was saved."
+#: Less free space than this beside a SQLite file that failed with an I/O error: a full disk.
+DISK_NEARLY_FULL_BYTES = 256 * 1024
+
+
+def _sqlite_disk_full(url: URL | None) -> bool:
+    """True when the disk holding ``url``'s SQLite file has (next to) no space left: SQLite
+    reports a full disk as "disk I/O error" when it cannot even create its -shm file."""
+    if url is None or url.get_backend_name() != "sqlite" or not url.database:
+        return False
+    folder = Path(url.database).parent
+    try:
+        return shutil.disk_usage(folder).free < DISK_NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def map_operational_error(err: exc.OperationalError, url: URL | None = None) -> DatabaseError:
+    """The clear message for a database failure; ``url`` lets a SQLite I/O error on a full
+    disk be told apart."""
     text = str(err.orig) if err.orig is not None else str(err)
     low = text.lower()
     if "database is locked" in low:
@@ -169,7 +189,9 @@ def map_operational_error(err: exc.OperationalError) -> DatabaseError:
             retryable=True,
         )
     if "disk is full" in low or "no space left" in low:
-        return DatabaseError("The disk holding the database is full; nothing was saved.")
+        return DatabaseError(DISK_FULL)
+    if "disk i/o error" in low and _sqlite_disk_full(url):
+        return DatabaseError(DISK_FULL)
     if "readonly" in low or "read-only" in low:
         return DatabaseError("The database is read-only; nothing was saved.")
     return DatabaseError(f"Database error: {text.splitlines()[0]}")
@@ -193,6 +215,8 @@ def create_database(url: str, *, echo: bool = False) -> Database:
             conn.exec_driver_sql("SELECT 1")
     except exc.DBAPIError as err:
         engine.dispose()
+        if _sqlite_disk_full(parsed):
+            raise DatabaseError(DISK_FULL) from None
         orig = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
         raise DatabaseError(f"Cannot open the database {describe_url(parsed)}: {orig}") from None
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
