@@ -100,6 +100,7 @@ def test_a_newer_possyncs_database_is_refused_and_left_alone(
         assert code == 0 and f"schema {FUTURE}" in out, err
 
 
+@pytest.mark.slow  # a whole app start in a child process
 def test_the_window_says_so_at_start(newer_db: str) -> None:
     if make_url(newer_db).get_backend_name() != "sqlite":
         pytest.skip("the message is the same on both backends; one start is enough")
@@ -172,6 +173,7 @@ def _catalog(path: Path, lines: int = 400) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(can_mount() is not None, reason=str(can_mount()))
 def test_a_full_disk_saves_nothing_and_says_so(capsys: Capsys, tmp_path: Path) -> None:
     big = _catalog(tmp_path / "catalog.csv")
