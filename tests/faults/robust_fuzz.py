@@ -31,7 +31,7 @@ _JUNK = st.sampled_from(
     ["\x00", "\x1b", "\x7f", "\r", "\t", "\u200b", "\ufeff", "\ud7ff", "é", "𝟘", "٣", "*", "(", ")"]
 )
 _GS1 = st.builds(
-    lambda parts: "".join(parts),
+    "".join,
     st.lists(
         st.one_of(
             st.sampled_from(["01", "02", "10", "17", "15", "21", "30", "37", "00", "99", "(01)"]),
@@ -148,7 +148,9 @@ _JSON_LEAF = st.one_of(
 )
 _JSON = st.recursive(
     _JSON_LEAF,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 DELIVERY_KEYS = ("deliveryId", "supplierId", "warehouseId", "receivedAt", "receivedBy", "items",
