@@ -35,7 +35,7 @@ _GS1 = st.builds(
     st.lists(
         st.one_of(
             st.sampled_from(["01", "02", "10", "17", "15", "21", "30", "37", "00", "99", "(01)"]),
-            st.from_regex(r"[0-9]{1,16}", fullmatch=True),
+            st.text(alphabet="0123456789", min_size=1, max_size=16),
             st.just(GS),
             st.text(alphabet="ABCxyz-/ ", max_size=6),
         ),
@@ -78,7 +78,7 @@ def scanner_text(draw: st.DrawFn) -> str:
             code.insert(at, draw(_JUNK))
         text = "".join(code)
     elif kind == 6:
-        text = draw(st.from_regex(r"[0-9]{6,20}", fullmatch=True))
+        text = draw(st.text(alphabet="0123456789", min_size=6, max_size=20))
     else:
         text = _valid_code(draw)
     return text
