@@ -273,3 +273,48 @@ def judge_receive_output(
             _clear(item["error"] or item["status"])
     assert _moved(before, after) == expected
     return "ok" if code == 0 else "error"
+
+
+# -- POS payloads ------------------------------------------------------------------------------
+POS_JUNK: tuple[Any, ...] = (
+    None, "", "abc", -1, 0, 10**30, -(10**30), 1.5, float("1e308"), [], {}, True, "NaN", "12",
+    "2026-13-45T99:99:99Z", {"nested": {"deeper": [1, {"x": None}]}}, [None, "x", 3], "\x00\x1b",
+    "é" * 300,
+)  # fmt: skip
+RAW_JUNK: tuple[bytes, ...] = (
+    b"", b"<html>502 Bad Gateway</html>", b"{", b'{"data":', b"null", b"[]", b"\xff\xfe\x00",
+    b'{"errors":[{"message":"x"}]}', b"1e400", b'"just a string"',
+)  # fmt: skip
+
+
+def _nodes(body: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a JSON body (dict keys and list indexes)."""
+    found = [path]
+    if isinstance(body, dict):
+        for key, value in body.items():
+            found += _nodes(value, (*path, key))
+    elif isinstance(body, list):
+        for index, value in enumerate(body):
+            found += _nodes(value, (*path, index))
+    return found
+
+
+def mutate_body(body: Any, rng: Any) -> tuple[Any, bytes | None]:
+    """One fault in a POS answer: a value replaced by junk, a key dropped, or the whole
+    body swapped for bytes that are not the JSON expected. Returns (body, raw bytes or None)."""
+    roll = rng.random()
+    if roll < 0.12 or body is None:
+        return body, rng.choice(RAW_JUNK)
+    copy = json.loads(json.dumps(body))
+    paths = _nodes(copy)[1:] or [()]
+    path = rng.choice(paths)
+    if not path:
+        return rng.choice(POS_JUNK), None
+    parent = copy
+    for part in path[:-1]:
+        parent = parent[part]
+    if roll < 0.3 and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = rng.choice(POS_JUNK)
+    return copy, None
