@@ -62,8 +62,8 @@ class Breaker:
         return Reply(reply.status, body, dict(reply.headers), raw)
 
 
-@pytest.fixture(scope="module")
-def sides() -> Iterator[dict[str, tuple[Any, Breaker]]]:
+def start_sides() -> dict[str, tuple[Any, Breaker]]:
+    """The four fakes, started, each with three items and a breaker on its answers."""
     made: dict[str, Any] = {
         "square": SquareSide(),
         "shopify": ShopifySide(),
@@ -73,9 +73,19 @@ def sides() -> Iterator[dict[str, tuple[Any, Breaker]]]:
     for side in made.values():
         for n in range(3):
             side.add(f"K{n}", 5 + n, sku=f"SKU-{n}", barcode="4006381333931" if n else None)
-    yield {kind: (side, Breaker(side.fake)) for kind, side in made.items()}
-    for side in made.values():
+    return {kind: (side, Breaker(side.fake)) for kind, side in made.items()}
+
+
+def stop_sides(sides: dict[str, tuple[Any, Breaker]]) -> None:
+    for side, _breaker in sides.values():
         side.fake.stop()
+
+
+@pytest.fixture(scope="module")
+def sides() -> Iterator[dict[str, tuple[Any, Breaker]]]:
+    made = start_sides()
+    yield made
+    stop_sides(made)
 
 
 def _adapter(kind: str, url: str) -> POSAdapter:
