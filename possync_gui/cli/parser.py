@@ -9,6 +9,7 @@ from typing import Any
 from possync_gui import __version__
 from possync_gui.cli import commands as c
 from possync_gui.cli.conflicts import add_conflicts_commands
+from possync_gui.cli.db import add_backup_commands
 from possync_gui.cli.purchasing import add_purchasing_commands
 from possync_gui.cli.receiving import add_receiving_commands
 from possync_gui.cli.suppliers import add_suppliers_commands
@@ -64,6 +65,7 @@ def _listing_options(parser: argparse.ArgumentParser) -> None:
 def _add_db_and_demo(commands: Any) -> None:
     db = _group(_command(commands, "db", None, "database maintenance"))
     _command(db, "upgrade", c.db_upgrade, "bring the database schema to the newest revision")
+    add_backup_commands(db)
     demo = _command(commands, "demo", c.demo, "fill an empty database with demo data")
     demo.add_argument("--products", type=int, default=2000, metavar="N", help="default 2000")
     demo.add_argument("--warehouses", type=int, default=2, metavar="W", help="default 2")

@@ -109,7 +109,7 @@ def _from_csv(path: Path, text: str) -> dict[str, Any]:
     unknown = [c for c in columns if c and c not in known]
     if unknown:
         raise ValidationError(
-            f"{path}: unknown column(s) {', '.join(unknown)}; the columns are "
+            f"{path}: unknown column(s) {', '.join(map(repr, unknown))}; the columns are "
             f"{','.join(DELIVERY_COLUMNS + ITEM_COLUMNS)}."
         )
     if "quantityReceived" not in columns or not {"productId", "productCode"} & set(columns):

@@ -13,6 +13,8 @@ Secrets never reach a log line or an error message: headers and query parameters
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import email.utils
 import functools
 import ipaddress
@@ -108,6 +110,32 @@ def redact(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {k: ("***" if k.lower() in SECRET_NAMES else v) for k, v in mapping.items()}
 
 
+def secret_values(request: httpx.Request, names: frozenset[str] = frozenset()) -> set[str]:
+    """The credentials ``request`` carried (secret headers, Basic auth, secret query values):
+    a POS may echo them back in an answer, which must then not reach a log or a message."""
+    found: set[str] = set()
+    secret = SECRET_NAMES | names
+    for name, value in request.headers.items():
+        if name.lower() not in secret:
+            continue
+        found.add(value)
+        scheme, _, credential = value.partition(" ")
+        if credential:
+            found.add(credential)
+        if scheme.lower() == "basic":
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                found.update(base64.b64decode(credential).decode().split(":", 1))
+    found.update(v for k, v in request.url.params.multi_items() if k.lower() in secret)
+    return {v for v in found if len(v) >= 4}
+
+
+def scrub(text: str, secrets: set[str]) -> str:
+    """``text`` with every one of ``secrets`` replaced by ``***``."""
+    for value in sorted(secrets, key=len, reverse=True):
+        text = text.replace(value, "***")
+    return text
+
+
 def default_error_text(response: httpx.Response) -> str:
     try:
         body = response.json()
@@ -129,6 +157,9 @@ def _tls_context() -> ssl.SSLContext:
 
 class HttpTransport:
     """Requests to one POS with retries and error mapping. Owns its ``AsyncClient``."""
+
+    #: Header names (lower case) that carry credentials beyond ``SECRET_NAMES``.
+    _secret_headers: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -223,7 +254,7 @@ class HttpTransport:
         status = response.status_code
         if status in ok_statuses:
             return response
-        text = self._error_text(response)
+        text = self.response_text(response, self._error_text(response))
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise _RetryableError(f"rate limited (429): {text}", retry_after)
@@ -256,8 +287,12 @@ class HttpTransport:
             json.dumps(json_body)[:500] if json_body is not None else "",
             response.status_code,
             (time.perf_counter() - started) * 1000,
-            response.text[:500],
+            self.response_text(response, response.text[:500]),
         )
+
+    def response_text(self, response: httpx.Response, text: str) -> str:
+        """``text`` from ``response`` without the credentials its request carried."""
+        return scrub(text, secret_values(response.request, self._secret_headers))
 
     @staticmethod
     def json(response: httpx.Response) -> Any:
@@ -265,7 +300,7 @@ class HttpTransport:
         try:
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            snippet = response.text[:80].replace("\n", " ")
+            snippet = scrub(response.text[:80], secret_values(response.request)).replace("\n", " ")
             raise InventorySyncError(
                 f"The POS answered with something that is not JSON: {snippet!r}", retryable=True
             ) from None

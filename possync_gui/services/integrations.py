@@ -30,6 +30,7 @@ from possync_gui.domain.errors import NotFoundError, ValidationError
 from possync_gui.domain.sync import IntegrationRecord
 from possync_gui.pos.base import POSAdapter
 from possync_gui.pos.custom import CustomAdapter, parse_mapping
+from possync_gui.pos.guard import guarded
 from possync_gui.pos.http import check_base_url
 from possync_gui.pos.shopify import ShopifyAdapter
 from possync_gui.pos.square import SquareAdapter
@@ -504,7 +505,7 @@ def _adapter(
         )
     else:
         raise ValidationError(f"Unknown POS type {kind!r} for {name!r}.")
-    return adapter
+    return guarded(adapter)  # a malformed answer is the POS's error, not a crash
 
 
 # -- asking the POS before anything is saved -------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -110,7 +111,8 @@ def _check_sqlite_path(url: URL) -> None:
             raise DatabaseError(f"The database path {path} is a folder, not a file.")
         if not os.access(path, os.R_OK | os.W_OK):
             raise DatabaseError(
-                f"Cannot read and write the database file {path}: check its permissions."
+                f"The database file {path} is read-only: possync cannot read and write it "
+                "(check its permissions, or the disk it is on); nothing was changed."
             )
         with path.open("rb") as fh:
             head = fh.read(16)
@@ -154,7 +156,7 @@ class Database:
                 session.commit()
             except exc.OperationalError as err:
                 session.rollback()
-                raise map_operational_error(err) from err
+                raise map_operational_error(err, self.engine.url) from err
             except exc.InterfaceError as err:  # a connection closed under the session
                 session.rollback()
                 raise DatabaseConnectionLostError() from err
@@ -195,7 +197,26 @@ def is_connection_lost(err: exc.DBAPIError) -> bool:
     return any(word in low for word in _CONNECTION_WORDS)
 
 
-def map_operational_error(err: exc.OperationalError) -> DatabaseError:
+DISK_FULL = "The disk holding the database is full; nothing was saved."
+#: Less free space than this beside a SQLite file that failed with an I/O error: a full disk.
+DISK_NEARLY_FULL_BYTES = 256 * 1024
+
+
+def _sqlite_disk_full(url: URL | None) -> bool:
+    """True when the disk holding ``url``'s SQLite file has (next to) no space left: SQLite
+    reports a full disk as "disk I/O error" when it cannot even create its -shm file."""
+    if url is None or url.get_backend_name() != "sqlite" or not url.database:
+        return False
+    folder = Path(url.database).parent
+    try:
+        return shutil.disk_usage(folder).free < DISK_NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def map_operational_error(err: exc.OperationalError, url: URL | None = None) -> DatabaseError:
+    """The clear message for a database failure; ``url`` lets a SQLite I/O error on a full
+    disk be told apart."""
     text = str(err.orig) if err.orig is not None else str(err)
     low = text.lower()
     if is_connection_lost(err):
@@ -206,7 +227,9 @@ def map_operational_error(err: exc.OperationalError) -> DatabaseError:
             retryable=True,
         )
     if "disk is full" in low or "no space left" in low:
-        return DatabaseError("The disk holding the database is full; nothing was saved.")
+        return DatabaseError(DISK_FULL)
+    if "disk i/o error" in low and _sqlite_disk_full(url):
+        return DatabaseError(DISK_FULL)
     if "readonly" in low or "read-only" in low:
         return DatabaseError("The database is read-only; nothing was saved.")
     return DatabaseError(f"Database error: {text.splitlines()[0]}")
@@ -232,6 +255,8 @@ def create_database(url: str, *, echo: bool = False) -> Database:
             conn.exec_driver_sql("SELECT 1")
     except exc.DBAPIError as err:
         engine.dispose()
+        if _sqlite_disk_full(parsed):
+            raise DatabaseError(DISK_FULL) from None
         orig = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
         raise DatabaseError(f"Cannot open the database {describe_url(parsed)}: {orig}") from None
     if parsed.get_backend_name() == "postgresql":
@@ -275,4 +300,7 @@ def open_database(url: str, *, migrate: bool = True, echo: bool = False) -> Data
             raise DatabaseError(
                 f"Cannot prepare the database {describe_url(db.engine.url)}: {orig}"
             ) from None
+        except DatabaseError:  # a newer possync's database, a failed backup: nothing changed
+            db.dispose()
+            raise
     return db

@@ -11,7 +11,6 @@ every stock level and movement. Integrity is checked once the migration is done.
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
 from possync_gui.domain.errors import DatabaseError
+from possync_gui.store.backup import backup_sqlite
 from possync_gui.store.database import Database
 
 log = logging.getLogger("possync.db")
@@ -83,6 +83,22 @@ def head_revision(db: Database) -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this version of possync ships."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def check_not_newer(current: str | None) -> None:
+    """Refuse, changing nothing, a database that a newer possync has upgraded."""
+    if current is not None and current not in known_revisions():
+        raise DatabaseError(
+            f"This database was written by a newer possync (schema {current}); install a "
+            "newer version or restore a backup."
+        )
+
+
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -96,9 +112,9 @@ def _backup_sqlite(db: Database, revision: str) -> Path | None:
     if not src.exists() or src.stat().st_size == 0:
         return None
     dst = src.with_name(f"{src.name}.bak-{revision}")
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    shutil.copy2(src, dst)
+    # The online backup API, not a file copy: it copies under SQLite's locks and includes
+    # what is still only in the write-ahead log, so the copy is consistent.
+    backup_sqlite(src, dst)
     log.info("backed up %s to %s before migrating", src, dst)
     return dst
 
@@ -107,6 +123,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
     current = current_revision(db)
     if current is not None and current == head_revision(db) and revision == "head":
         return
+    check_not_newer(current)
     if current is not None:
         _backup_sqlite(db, current)
     log.info("migrating database from %s to %s", current or "empty", revision)

@@ -299,7 +299,7 @@ class _Transport(HttpTransport):
             json.dumps(json_body)[:500] if json_body is not None else "",
             response.status_code,
             (time.perf_counter() - started) * 1000,
-            response.text[:500],
+            self.response_text(response, response.text[:500]),
         )
 
 
