@@ -26,6 +26,12 @@ echo "test: import contracts"
 .venv/bin/lint-imports --no-cache
 echo "test: mypy"
 .venv/bin/mypy
+# POSSYNC_PACKAGING=1 (.ci/run sets it): also build the application bundle and smoke-start
+# it. Before pytest, so that pytest's summary stays the run's closing line.
+if [ "${POSSYNC_PACKAGING:-}" = 1 ]; then
+  echo "test: packaging (POSSYNC_PACKAGING=1): bash packaging/build.sh"
+  bash packaging/build.sh
+fi
 echo "test: pytest"
 set +e
 .venv/bin/python -m pytest "$@"
