@@ -76,3 +76,24 @@ if ! run "$bundle/possync" --db "sqlite:///$scratch/cli.sqlite3" db upgrade > "$
   exit 1
 fi
 echo "build: $(cat "$scratch/cli")"
+# The wheel (`pip install .`) carries every file of the package: the migrations, the demo
+# store's modules and the window icon included.
+echo "build: checking the wheel's contents"
+if ! .venv/bin/python -m pip wheel -q --no-deps -w "$scratch/wheel" . > "$scratch/wheel.log" 2>&1; then
+  grep -v "is ignored" "$scratch/wheel.log" | tail -n 20 >&2
+  echo "build: pip wheel failed" >&2
+  exit 1
+fi
+.venv/bin/python - "$scratch"/wheel/possync-*.whl <<'PY'
+import sys, zipfile
+from pathlib import Path
+
+wanted = {  # ADAPTERS.md is for developers only
+    p.as_posix() for p in Path("possync_gui").rglob("*")
+    if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".md")
+}
+missing = sorted(wanted - set(zipfile.ZipFile(sys.argv[1]).namelist()))
+if missing:
+    sys.exit("build: the wheel lacks " + ", ".join(missing))
+print(f"build: the wheel has all {len(wanted)} files of the package")
+PY
