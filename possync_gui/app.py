@@ -9,8 +9,11 @@ import contextlib
 import gc
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,10 @@ log = logging.getLogger("possync")
 READY_TIMEOUT_S = 120.0
 #: How often the whole store's stock is judged for alerts while the app is open.
 ALERT_CHECK_S = 15 * 60
+#: The window icon's PNGs (one per size), package data beside this module: found the same way
+#: in a source checkout, an installed wheel and the PyInstaller bundle (whose modules' __file__
+#: points into the bundle's folder, where packaging/possync.spec puts the package data).
+ICON_DIR = Path(__file__).with_name("resources") / "icons"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -57,11 +64,45 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("possync")
     app.setOrganizationName("possync")
     app.setApplicationVersion(__version__)
+    set_app_icon(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     _install_crash_reports(loop, logging.DEBUG if args.debug else logging.INFO)
-    with loop:
+    with loop, smoke_database(args):
         return loop.run_until_complete(run(args))
+
+
+def set_app_icon(app: Any) -> None:
+    """Every window's icon, and the .desktop file (packaging/possync.desktop) Wayland
+    compositors match the windows to."""
+    from PySide6.QtGui import QIcon  # noqa: PLC0415
+
+    icon = QIcon()
+    for path in sorted(ICON_DIR.glob("possync-*.png")):
+        icon.addFile(str(path))
+    if icon.isNull():  # a broken install still starts, with the platform's default icon
+        log.warning("no window icon found in %s", ICON_DIR)
+    app.setWindowIcon(icon)
+    app.setDesktopFileName("possync")
+
+
+@contextlib.contextmanager
+def smoke_database(args: argparse.Namespace) -> Iterator[None]:
+    """``--smoke`` with no database named (no ``--db``, no ``POSSYNC_DB_URL``) runs on a demo
+    store of its own in a temporary folder, removed afterwards: checking a build or an
+    install never seeds, or reads, the user's own data file."""
+    from possync_gui.store.database import ENV_DB_URL  # noqa: PLC0415
+
+    if not args.smoke or args.db or os.environ.get(ENV_DB_URL):
+        yield
+        return
+    folder = Path(tempfile.mkdtemp(prefix="possync-smoke-"))
+    args.db = f"sqlite:///{folder / 'possync.sqlite3'}"
+    log.info("smoke: a temporary demo database in %s", folder)
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def tune_gc() -> None:
@@ -74,7 +115,7 @@ def tune_gc() -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace) -> int:  # noqa: PLR0915 - start-up, in order
     """Build everything in order, show the window, and wait until it closes."""
     from possync_gui.domain.errors import PossyncError  # noqa: PLC0415
     from possync_gui.services.facade import InventorySyncService  # noqa: PLC0415

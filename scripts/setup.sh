@@ -3,6 +3,7 @@
 # possync with its dev extras. Idempotent and quick when nothing changed.
 #   scripts/setup.sh app    what the window needs (Qt's xcb libraries, fonts)
 #   scripts/setup.sh test   what the test suite needs (Qt offscreen, PostgreSQL server)
+#   scripts/setup.sh package  what packaging/build.sh needs (Qt offscreen, objdump for PyInstaller)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-app}
@@ -14,7 +15,8 @@ qt_xcb=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
 case "$mode" in
   app)  wanted=("${qt_offscreen[@]}" "${qt_xcb[@]}") ;;
   test) wanted=("${qt_offscreen[@]}" postgresql) ;;
-  *) echo "usage: $0 app|test" >&2; exit 2 ;;
+  package) wanted=("${qt_offscreen[@]}" binutils) ;;
+  *) echo "usage: $0 app|test|package" >&2; exit 2 ;;
 esac
 
 if command -v dpkg >/dev/null 2>&1; then

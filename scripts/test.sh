@@ -26,6 +26,12 @@ echo "test: import contracts"
 .venv/bin/lint-imports --no-cache
 echo "test: mypy"
 .venv/bin/mypy
+# POSSYNC_PACKAGING=1 (.ci/run sets it): also build the application bundle and smoke-start
+# it. Before pytest, so that pytest's summary stays the run's closing line.
+if [ "${POSSYNC_PACKAGING:-}" = 1 ]; then
+  echo "test: packaging (POSSYNC_PACKAGING=1): bash packaging/build.sh"
+  bash packaging/build.sh
+fi
 # With no arguments: the whole suite on one worker process per core (at most 4), the
 # longest-running files first taken by whichever worker is free.
 workers=${POSSYNC_TEST_WORKERS:-$(n=$(nproc 2>/dev/null || echo 2); [ "$n" -gt 4 ] && n=4; echo "$n")}
