@@ -37,9 +37,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     String,
     delete,
-    literal_column,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy import cast as sql_cast
@@ -83,7 +81,15 @@ from possync_gui.store.models import (
     SyncConflict,
     Warehouse,
 )
-from possync_gui.store.sync_pages import MappedRow, QueuedPush, move_bases, queue_pushes, read_page
+from possync_gui.store.sync_pages import (
+    MappedRow,
+    MovedLevel,
+    QueuedPush,
+    levels_moved_since,
+    move_bases,
+    queue_pushes,
+    read_page,
+)
 
 log = logging.getLogger("possync.sync")
 
@@ -195,14 +201,6 @@ class _Map:
         return uuid.UUID(self.raw_warehouse)
 
 
-def _not_indexed(column: Any, backend: str) -> Any:
-    """On SQLite, ``+column``: without statistics SQLite would walk every mapping of the
-    integration by this index instead of the few levels written since the last sync."""
-    if backend != "sqlite":
-        return column
-    return type_coerce(literal_column(f"+{column.table.name}.{column.name}"), column.type)
-
-
 def _raw(column: Any) -> Any:
     """A UUID column read as text (hex on SQLite, dashed on PostgreSQL; UUID() reads both)."""
     return sql_cast(column, String)
@@ -231,6 +229,15 @@ class _Run:
     locations: dict[str, uuid.UUID | None] = field(default_factory=dict)
     #: A page held a count whose level another mapping of the integration moves too.
     shared_levels: bool = False
+    #: Warehouse ids as the database's text -> UUID (a run sees a handful of warehouses).
+    _warehouse_uuids: dict[str, uuid.UUID] = field(default_factory=dict)
+
+    def warehouse_uuid(self, raw: str) -> uuid.UUID:
+        """The UUID of a warehouse id read as text, parsed once per run."""
+        found = self._warehouse_uuids.get(raw)
+        if found is None:
+            found = self._warehouse_uuids[raw] = uuid.UUID(raw)
+        return found
 
     def report(self, phase: str, processed: int | None = None) -> None:
         if self.progress is not None:
@@ -393,7 +400,8 @@ class SyncManager:
         self, integration_id: uuid.UUID, sync_type: str, progress: ProgressCallback | None
     ) -> InventorySyncResult:
         with self._locks.hold(integration_id):
-            integration = await in_thread(self._load_integration, integration_id)
+            # One read (one worker hop) for all a run starts from.
+            integration, queued, waiting = await in_thread(self._run_state, integration_id)
             started = self._clock()
             run = _Run(uuid.uuid4(), integration, _strategy(integration.sync_settings), progress)
             failure: BaseException | None = None
@@ -401,7 +409,7 @@ class SyncManager:
             try:
                 # Off the loop: building a client reads the keyring and TLS settings.
                 adapter = await in_thread(self._factory, integration)
-                await self._run(adapter, run, sync_type)
+                await self._run(adapter, run, sync_type, queued, waiting)
             except asyncio.CancelledError as err:
                 failure = err
                 run.errors.append("Cancelled by the user; the batches already written are kept.")
@@ -437,12 +445,18 @@ class SyncManager:
 
     # -- the run ---------------------------------------------------------------------------
 
-    async def _run(self, adapter: POSAdapter, run: _Run, sync_type: str) -> None:
+    async def _run(
+        self,
+        adapter: POSAdapter,
+        run: _Run,
+        sync_type: str,
+        queued: list[_Push],
+        open_conflicts: set[tuple[str, str]],
+    ) -> None:
         switches = sync_settings(run.integration.sync_settings)
         since = None
         if sync_type == "incremental" and run.integration.last_sync_at is not None:
             since = run.integration.last_sync_at - OVERLAP
-        queued, open_conflicts = await in_thread(self._run_state, run)
         await self._send_queued(adapter, run, queued)
         if switches["syncInventory"]:
             run.open_conflicts = open_conflicts
@@ -530,7 +544,7 @@ class SyncManager:
             await pushing.start(pushes)
 
     async def _sync_store_side(
-        self, adapter: POSAdapter, run: _Run, moved: list[tuple[str, str, int, str, str]]
+        self, adapter: POSAdapter, run: _Run, moved: list[MovedLevel]
     ) -> None:
         """Incremental runs read only what the POS changed; the store's own changes since
         the last agreement (deliveries, counts, a push the POS refused) are pushed here, each
@@ -539,9 +553,9 @@ class SyncManager:
         ``moved`` are the levels :meth:`_store_moved` found; a push the POS refused earlier
         waits for the next full sync."""
         counts = [
-            POSCount(item, loc, base)
-            for item, loc, base, product, warehouse in moved
-            if (product, warehouse) not in run.open_conflicts
+            POSCount(m.external_item_id, m.external_location_id, m.base)
+            for m in moved
+            if (m.raw_product, m.raw_warehouse) not in run.open_conflicts
         ]
         for start in range(0, len(counts), STORE_SIDE_BATCH):
             chunk = self._dedupe(run, counts[start : start + STORE_SIDE_BATCH])
@@ -591,12 +605,17 @@ class SyncManager:
 
     # -- database work (in a worker thread, one transaction each) ---------------------------
 
-    def _load_integration(self, integration_id: uuid.UUID) -> IntegrationRecord:
+    def _run_state(
+        self, integration_id: uuid.UUID
+    ) -> tuple[IntegrationRecord, list[_Push], set[tuple[str, str]]]:
+        """What a run starts from, in one read: the integration, the pushes queued by
+        earlier runs (oldest first) and the (product, warehouse) levels whose conflict waits
+        for a person."""
         with self._db.session() as session:
             row = session.get(POSIntegration, integration_id)
             if row is None:
                 raise NotFoundError(f"No POS integration {integration_id}.")
-            return IntegrationRecord(
+            integration = IntegrationRecord(
                 id=row.id,
                 name=row.name,
                 type=row.type,
@@ -605,14 +624,9 @@ class SyncManager:
                 external_key=row.external_key,
                 last_sync_at=row.last_sync_at,
             )
-
-    def _run_state(self, run: _Run) -> tuple[list[_Push], set[tuple[str, str]]]:
-        """What a run starts from, in one read: the pushes queued by earlier runs (oldest
-        first) and the (product, warehouse) levels whose conflict waits for a person."""
-        with self._db.session() as session:
             rows = session.scalars(
                 select(PendingPush)
-                .where(PendingPush.integration_id == run.integration.id)
+                .where(PendingPush.integration_id == integration_id)
                 .order_by(PendingPush.created_at)
             )
             queued = [
@@ -632,37 +646,18 @@ class SyncManager:
             ]
             waiting = session.execute(
                 select(_raw(SyncConflict.product_id), _raw(SyncConflict.warehouse_id)).where(
-                    SyncConflict.integration_id == run.integration.id,
+                    SyncConflict.integration_id == integration_id,
                     SyncConflict.status == ConflictStatus.OPEN.value,
                     SyncConflict.warehouse_id.is_not(None),
                 )
             )
-            return queued, {(r[0], r[1]) for r in waiting if r[1] is not None}
+            return integration, queued, {(r[0], r[1]) for r in waiting if r[1] is not None}
 
-    def _store_moved(self, run: _Run, since: datetime) -> list[tuple[str, str, int, str, str]]:
+    def _store_moved(self, run: _Run, since: datetime) -> list[MovedLevel]:
         """Mapped levels written since ``since`` whose store figure differs from the agreed
-        one: (external item, external location, agreed quantity, product, warehouse)."""
-        level = (StockLevel.product_id == POSMapping.product_id) & (
-            StockLevel.warehouse_id == POSMapping.warehouse_id
-        )
+        one (by index, O(changes): :func:`~possync_gui.store.sync_pages.levels_moved_since`)."""
         with self._db.session() as session:
-            rows = session.execute(
-                select(
-                    POSMapping.external_item_id,
-                    POSMapping.external_location_id,
-                    POSMapping.last_synced_quantity,
-                    _raw(POSMapping.product_id),
-                    _raw(POSMapping.warehouse_id),
-                )
-                .join(StockLevel, level)
-                .where(
-                    StockLevel.updated_at >= since,
-                    _not_indexed(POSMapping.integration_id, self._db.backend) == run.integration.id,
-                    POSMapping.last_synced_quantity.is_not(None),
-                    StockLevel.on_hand != POSMapping.last_synced_quantity,
-                )
-            ).all()
-            return [(r[0], r[1], int(r[2] or 0), r[3], r[4]) for r in rows]
+            return levels_moved_since(session, run.integration.id, since)
 
     def _mappings(
         self, session: Session, run: _Run, counts: Sequence[POSCount]
@@ -939,12 +934,15 @@ class SyncManager:
             key = (count.external_item_id, count.location_id)
             if decision.pull_delta:
                 pulled[level] += decision.pull_delta
+                # Each id parsed once: UUID() runs Python code, and a batch has 1,000 rows.
+                product_id = mapping.product_id
+                warehouse_id = run.warehouse_uuid(mapping.raw_warehouse)
                 if mapping.has_level:
-                    existing.add((mapping.product_id, mapping.warehouse_id))
+                    existing.add((product_id, warehouse_id))
                 movements.append(
                     MovementRequest(
-                        product_id=mapping.product_id,
-                        warehouse_id=mapping.warehouse_id,
+                        product_id=product_id,
+                        warehouse_id=warehouse_id,
                         delta=decision.pull_delta,
                         reason=MovementReason.CONFLICT_RESOLUTION
                         if decision.resolved_by_strategy
@@ -963,8 +961,9 @@ class SyncManager:
                 continue
             # Until the push lands, both sides agree on the POS's current value after the pull.
             agreed = decision.new_base - decision.push_delta
+            mapping_id = mapping.id
             if agreed != mapping.base:
-                bases.append((mapping.id, agreed, now))
+                bases.append((mapping_id, agreed, now))
             if decision.push_delta:
                 adjustment = POSAdjustment(
                     external_item_id=count.external_item_id,
@@ -976,7 +975,7 @@ class SyncManager:
                     occurred_at=now,
                     reference=str(run.id),
                 )
-                pushes.append(_Push(mapping.id, adjustment, decision.new_base))
+                pushes.append(_Push(mapping_id, adjustment, decision.new_base))
         apply_deltas(session, movements, existing=existing)
         move_bases(session, bases)
         queue_pushes(

@@ -8,6 +8,8 @@ level never lose one another's change.
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -240,7 +242,7 @@ def _add_to_levels(session: Session, rows: Sequence[MovementRequest], now: datet
         session.get_bind().dialect,
         _LEVEL_DELTAS,
         # In index order: each B-tree page is visited once, while it is in the cache.
-        [(p, w, d, n) for (p, w), (d, n) in sorted(per_level.items())],
+        [(p, w, d, n) for (p, w), (d, n) in sorted(per_level.items(), key=_level_order)],
         "moved",
     )
     session.execute(
@@ -255,18 +257,47 @@ def _add_to_levels(session: Session, rows: Sequence[MovementRequest], now: datet
     )
 
 
-def _by_level(r: MovementRequest) -> tuple[uuid.UUID, uuid.UUID]:
-    return (r.product_id, r.warehouse_id)
+def _level_order(item: tuple[tuple[uuid.UUID, uuid.UUID], object]) -> tuple[int, int]:
+    return (item[0][0].int, item[0][1].int)
+
+
+def _by_level(r: MovementRequest) -> tuple[int, int]:
+    """The level's index order (a UUID's ``int`` orders as the stored text and bytes do),
+    compared in C: sorting the UUIDs themselves runs their Python ``__lt__`` and ``__eq__``,
+    which was a tenth of a 1,000-change sync batch."""
+    return (r.product_id.int, r.warehouse_id.int)
+
+
+def time_ordered_ids(count: int) -> list[uuid.UUID]:
+    """``count`` new ids in the layout of UUID version 7 (RFC 9562): the millisecond clock in
+    the top 48 bits, then 74 random bits. Movement ids are only ever looked up, never
+    interpreted; made this way, a batch's ids land next to one another at the end of the
+    primary key's index instead of on a random page each (a quarter of the pages a
+    1,000-change sync batch wrote)."""
+    stamp = (time.time_ns() // 1_000_000) << 80
+    noise = os.urandom(10 * count)
+    ids = []
+    for i in range(count):
+        value = stamp | int.from_bytes(noise[10 * i : 10 * i + 10], "big")
+        ids.append(uuid.UUID(int=value & _V7_CLEAR | _V7_SET))
+    return ids
+
+
+#: Version 7 in bits 76-79, the RFC 4122 variant (0b10) in bits 62-63.
+_V7_CLEAR = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_V7_SET = (0x7 << 76) | (0x2 << 62)
 
 
 def _insert_movements(session: Session, rows: Sequence[MovementRequest], now: datetime) -> None:
     names = ", ".join(c.name for c in _MOVEMENTS)
+    ordered = sorted(rows, key=_by_level)
+    ids = time_ordered_ids(len(ordered))
     source, params = rows_source(
         session.get_bind().dialect,
         _MOVEMENTS,
         [
             (
-                uuid.uuid4(),
+                movement_id,
                 r.product_id,
                 r.warehouse_id,
                 r.delta,
@@ -276,7 +307,7 @@ def _insert_movements(session: Session, rows: Sequence[MovementRequest], now: da
                 r.note,
                 r.at or now,
             )
-            for r in sorted(rows, key=_by_level)
+            for movement_id, r in zip(ids, ordered, strict=True)
         ],
         "moves",
     )

@@ -30,6 +30,7 @@ from possync_gui.store.setwise import (
     time_column,
     uuid_column,
 )
+from possync_gui.store.types import UTCDateTime
 
 #: A POS count as the page sends it: external item id, external location id, quantity.
 PageCount = tuple[str, str, int]
@@ -192,6 +193,62 @@ def read_page(
     return PageRead(unmapped, attention, len(counts) - len(unmapped) - len(attention))
 
 
+@dataclass(frozen=True, slots=True)
+class MovedLevel:
+    """A mapped level the store moved since its base was agreed: the mapping's POS item and
+    location, the agreed quantity, and the level's product and warehouse as the database's
+    text (as :class:`MappedRow` has them)."""
+
+    external_item_id: str
+    external_location_id: str
+    base: int
+    raw_product: str
+    raw_warehouse: str
+
+
+# ``+m.integration_id``: without statistics SQLite would otherwise walk every mapping of the
+# integration by the unique index instead of the few levels written since ``since``.
+_MOVED_SQLITE = """
+SELECT m.external_item_id, m.external_location_id, m.last_synced_quantity,
+       m.product_id, m.warehouse_id
+FROM stock_levels AS l
+JOIN pos_mappings AS m ON m.product_id = l.product_id AND m.warehouse_id = l.warehouse_id
+WHERE l.updated_at >= :since
+  AND +m.integration_id = :integration
+  AND m.last_synced_quantity IS NOT NULL AND l.on_hand <> m.last_synced_quantity
+"""
+_MOVED_PG = """
+SELECT m.external_item_id, m.external_location_id, m.last_synced_quantity,
+       CAST(m.product_id AS text), CAST(m.warehouse_id AS text)
+FROM stock_levels AS l
+CROSS JOIN LATERAL (
+    SELECT external_item_id, external_location_id, last_synced_quantity,
+           product_id, warehouse_id
+    FROM pos_mappings
+    WHERE product_id = l.product_id AND warehouse_id = l.warehouse_id
+      AND integration_id = :integration
+      AND last_synced_quantity IS NOT NULL AND last_synced_quantity <> l.on_hand
+    OFFSET 0  -- kept a per-level index lookup: as a join the planner hashed every mapping
+) AS m
+WHERE l.updated_at >= :since
+"""
+
+
+def levels_moved_since(
+    session: Session, integration_id: uuid.UUID, since: datetime
+) -> list[MovedLevel]:
+    """The integration's mapped levels written since ``since`` whose on-hand differs from
+    the agreed quantity: the store's own changes an incremental sync pushes. Reads the
+    levels written since ``since`` (by ``ix_stock_levels_updated_at``) and each one's
+    mappings by ``ix_pos_mappings_product``: O(changes), whatever the store's size."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stmt = text(_MOVED_PG if postgres else _MOVED_SQLITE).bindparams(
+        bindparam("integration", type_=Uuid()), bindparam("since", type_=UTCDateTime())
+    )
+    rows = session.execute(stmt, {"integration": integration_id, "since": since}).all()
+    return [MovedLevel(r[0], r[1], int(r[2]), r[3], r[4]) for r in rows]
+
+
 # -- writes ----------------------------------------------------------------------------------
 
 _BASES = (uuid_column("id"), int_column("base"), time_column("at"))
@@ -225,6 +282,10 @@ class QueuedPush:
     reference: str | None
 
 
+def _id_order(row: tuple[uuid.UUID, int, datetime]) -> int:
+    return row[0].int
+
+
 def move_bases(session: Session, rows: Sequence[tuple[uuid.UUID, int, datetime]]) -> None:
     """Set each mapping's agreed quantity (``last_synced_quantity``) and when it was agreed;
     ``rows`` are (mapping id, base, at). A mapping named twice keeps its last row."""
@@ -241,14 +302,27 @@ def move_bases(session: Session, rows: Sequence[tuple[uuid.UUID, int, datetime]]
             [{"b_id": i, "b_base": b, "b_at": at} for i, b, at in last.values()],
         )
         return
-    source, params = rows_source(dialect, _BASES, sorted(last.values()), "agreed")
+    # In index order, compared as ints (UUID comparisons run Python code per step).
+    ordered = sorted(last.values(), key=_id_order)
+    source, params = rows_source(dialect, _BASES, ordered, "agreed")
+    where = "pos_mappings.id = agreed.id"
+    postgres = dialect.name == "postgresql"
+    if postgres:
+        # The ids again, as an array the primary key answers, and no sequential scan: left
+        # to itself the planner read and hashed all of pos_mappings for every batch of
+        # 1,000 (its cost model takes each index probe for a disk read), O(store) per page.
+        where += " AND pos_mappings.id = ANY(CAST(:agreed_ids AS uuid[]))"
+        params["agreed_ids"] = [row[0] for row in ordered]
+        session.execute(text("SET LOCAL enable_seqscan = off"))
     session.execute(
         text(
             "UPDATE pos_mappings SET last_synced_quantity = agreed.base, "
-            f"last_synced_at = agreed.at FROM {source} WHERE pos_mappings.id = agreed.id"
+            f"last_synced_at = agreed.at FROM {source} WHERE {where}"
         ),
         params,
     )
+    if postgres:
+        session.execute(text("RESET enable_seqscan"))
 
 
 def queue_pushes(
