@@ -182,7 +182,7 @@ def _parse_prefixed(body: str) -> ScanResult:
         return _fail(body, f"Unknown symbology prefix '{_shown(body[:3])}': scan again")
     data = body[len(ident.value) :]
     if not data:
-        return _fail(body, f"Symbology prefix {ident.value} without a code: scan again")
+        return _fail(body, f"Symbology prefix {_shown(ident.value)} without a code: scan again")
     sym = ident.gs1_symbology
     if sym in (GS1Symbology.EAN_TWO_DIGIT_ADD_ON, GS1Symbology.EAN_FIVE_DIGIT_ADD_ON):
         return _fail(body, "Only the add-on was read: scan the main barcode")
