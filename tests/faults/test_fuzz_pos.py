@@ -187,8 +187,14 @@ def test_fuzzed_pos_answers_give_typed_records_or_a_clear_error(
     assert judge_payloads(sides, kind, read, seed, rate) in ("ok", "error")
 
 
-def test_unbroken_answers_read_cleanly(sides: dict[str, tuple[Any, Breaker]]) -> None:
-    """The baseline: with no fault every adapter reads its fake without an error."""
-    for kind in sides:
-        for read in READS:
-            assert judge_payloads(sides, kind, read, 0, 0.0) == "ok", (kind, read)
+def test_unbroken_answers_read_cleanly() -> None:
+    """The baseline: with no fault every adapter reads its fake without an error. Fresh
+    fakes of its own: after the fuzzed run the shared Shopify fake's locations read failed
+    (seen once under xdist, not reproduced alone)."""
+    fresh = start_sides()
+    try:
+        for kind in fresh:
+            for read in READS:
+                assert judge_payloads(fresh, kind, read, 0, 0.0) == "ok", (kind, read)
+    finally:
+        stop_sides(fresh)
