@@ -102,6 +102,24 @@ def read_delivery_file(path: Path) -> dict[str, Any]:
     return data
 
 
+#: How many unknown columns a message names, and how much of each.
+SHOWN_COLUMNS = 5
+SHOWN_COLUMN_CHARS = 40
+
+
+def _named(columns: list[str]) -> str:
+    """Unknown column names for a message: quoted (control characters visible), each cut
+    short and the list too, so a garbled header (a lost line break) stays one clear line."""
+    shown = []
+    for column in columns[:SHOWN_COLUMNS]:
+        text = repr(column)
+        shown.append(
+            text if len(text) <= SHOWN_COLUMN_CHARS else text[: SHOWN_COLUMN_CHARS - 1] + "…"
+        )
+    more = len(columns) - SHOWN_COLUMNS
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
 def _from_csv(path: Path, text: str) -> dict[str, Any]:
     reader = csv.DictReader(text.splitlines())
     columns = [c.strip() for c in reader.fieldnames or []]
@@ -109,7 +127,7 @@ def _from_csv(path: Path, text: str) -> dict[str, Any]:
     unknown = [c for c in columns if c and c not in known]
     if unknown:
         raise ValidationError(
-            f"{path}: unknown column(s) {', '.join(map(repr, unknown))}; the columns are "
+            f"{path}: unknown column(s) {_named(unknown)}; the columns are "
             f"{','.join(DELIVERY_COLUMNS + ITEM_COLUMNS)}."
         )
     if "quantityReceived" not in columns or not {"productId", "productCode"} & set(columns):

@@ -109,7 +109,7 @@ def new_board() -> ScanBoard:
 def _clear(message: str) -> None:
     assert message.strip(), "an empty message"
     assert all(ch.isprintable() for ch in message), f"unprintable characters in {message!r}"
-    assert len(message) < 1000, f"a message of {len(message)} characters"
+    assert len(message) < 1000, f"a message of {len(message)} characters: {message[:700]!r}"
 
 
 def judge_scan(board: ScanBoard, text: str) -> str:

@@ -135,3 +135,18 @@ def test_a_refused_file_exits_2(
 def test_a_missing_file_exits_2(cli: Run, tmp_path: Path) -> None:
     code, _, err = cli("receive", str(tmp_path / "nope.json"))
     assert code == 2 and "Cannot read" in err
+
+
+def test_a_header_run_together_with_its_first_row_is_named_in_one_short_line(
+    cli: Run, world: World, tmp_path: Path
+) -> None:
+    """A lost line break glues the first row onto the header: the message names the first
+    unknown columns, cut short, not the whole garbled line."""
+    glued = "deliveryId,supplierId,warehouseId,productCode,quantityReceived" + "".join(
+        f",junk-{n}-{'x' * 80}" for n in range(30)
+    )
+    code, out, err = cli("receive", _file(tmp_path, glued + "\n", "delivery.csv"))
+    message = err.strip()
+    assert code == 2 and out == "" and "unknown column(s) 'junk-0-" in message
+    assert "and 25 more" in message and len(message) < 600 and "\n" not in message
+    assert world.count(m.Delivery) == 0
