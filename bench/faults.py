@@ -19,6 +19,9 @@ backend — a section for other faults is one more entry):
   truncated JSON, HTML with status 200); 20 rounds of sales + deliveries, each synced until
   a sync completes: syncs tried, completed, failed-retryable, failed-other (must be 0),
   partial batches (must be 0).
+- ``inputs``: bench/faults_inputs.py — 1,000 fuzzed scanner inputs, delivery files and POS
+  answers each (clear error / correct result / wrong / crash), and a newer possync's
+  database, a read-only and a full disk (message shown, database unchanged); SQLite.
 - ``twice``: the same delivery posted twice in a row and by two processes at once, and two
   processes syncing one integration at once: counted once / exactly one ran.
 - ``load``: 10 headless processes posting deliveries and syncing for 60 s while the POS
@@ -277,11 +280,25 @@ def section_load(ctx: Context, backend: str) -> bool | None:
 
 #: (name, title, run for one backend → all figures as required, None when it does not apply
 #: to that backend). Add a section here.
+def section_inputs(ctx: Context, backend: str) -> bool | None:
+    """Bad inputs and bad environments (bench/faults_inputs.py): 1,000 fuzzed scanner inputs,
+    1,000 delivery files and 1,000 POS answers, a newer possync's database, a read-only and
+    a full disk. SQLite only (its figures do not depend on the store's backend)."""
+    if backend != "sqlite":
+        return None
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import faults_inputs
+
+    n = "100" if ctx.sizes is QUICK else "1000"
+    return faults_inputs.main(["--scans", n, "--deliveries", n, "--payloads", n]) == 0
+
+
 SECTIONS: list[tuple[str, str, Callable[[Context, str], bool | None]]] = [
     ("kills", "kill -9 at random points", section_kills),
     ("flaky", "a flaky POS", section_flaky),
     ("twice", "twice, and at once", section_twice),
     ("load", "load held", section_load),
+    ("inputs", "bad inputs and environments", section_inputs),
 ]
 
 
