@@ -85,6 +85,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url() -> Iterator[str]:
+    """An empty PostgreSQL database URL, for tests of what only PostgreSQL has."""
+    if not PG_URL:
+        pytest.skip("no PostgreSQL server for this run (scripts/test.sh starts one)")
+    url = _fresh_pg_database()
+    yield url
+    _drop_pg_database(url)
+
+
+@pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     """A migrated, empty store on each backend."""
     database = open_database(db_url)

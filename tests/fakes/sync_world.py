@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from sqlalchemy import func, insert, select
 
 from possync_gui.domain.barcodes import normalize_gtin
 from possync_gui.domain.enums import MovementReason
+from possync_gui.domain.errors import SyncInProgressError
 from possync_gui.domain.records import MovementRequest
 from possync_gui.domain.sync import InventorySyncResult
 from possync_gui.services.facade import InventorySyncService
@@ -629,6 +631,21 @@ SIDES: dict[str, type[RefusingSide]] = {
 def sync(facade: InventorySyncService, key: str, sync_type: str = "full") -> InventorySyncResult:
     (result,) = asyncio.run(facade.sync_inventory_levels(key, sync_type))
     return result
+
+
+def sync_when_free(
+    facade: InventorySyncService, key: str, within: float = 30, pause: float = 0.05
+) -> InventorySyncResult:
+    """One full sync as soon as no other run (or a killed one's lock, until it expires)
+    holds the integration."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return sync(facade, key)
+        except SyncInProgressError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
 
 
 def add_integration(facade: InventorySyncService, data: dict[str, Any]) -> None:

@@ -283,13 +283,11 @@ def _pg_bin() -> str | None:
 
 @pytest.mark.postgres
 def test_the_printed_pg_lines_back_up_and_restore_the_test_server(
-    capsys: Capsys, db_url: str, tmp_path: Path
+    capsys: Capsys, pg_url: str, tmp_path: Path
 ) -> None:
-    if make_url(db_url).get_backend_name() != "postgresql":
-        pytest.skip("the pg_dump lines are for PostgreSQL")
+    db_url = pg_url
     pg_bin = _pg_bin()
-    if pg_bin is None:
-        pytest.skip("pg_dump is not installed")
+    assert pg_bin is not None, "pg_dump is not installed beside the PostgreSQL server"
     db = open_database(db_url)
     try:
         _add(db, "MAIN")

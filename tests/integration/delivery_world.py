@@ -4,13 +4,14 @@ plain and a serialized product, and a sent purchase order for both."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from possync_gui.domain.enums import PurchaseOrderStatus
 from possync_gui.domain.receiving import DeliveryResult
@@ -165,3 +166,31 @@ def build_world(db: Database, *, status: PurchaseOrderStatus = PurchaseOrderStat
         )
     facade = InventorySyncService(db, approval_threshold=Decimal("1000"))
     return World(db, facade, wh.id, other.id, products, po.order_number, po.id)
+
+
+def posting_in_progress(db: Database) -> bool:
+    """Whether another connection is inside a delivery's posting transaction right now.
+    SQLite: a ``BEGIN IMMEDIATE`` of ours is refused. PostgreSQL: another session of this
+    database holds a row lock on ``deliveries`` (the posting inserts its delivery first)."""
+    if db.backend == "sqlite":
+        path = db.engine.url.database
+        assert path
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
+    with db.engine.connect() as conn:
+        held = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = 'deliveries' AND l.mode = 'RowExclusiveLock' "
+                "AND l.pid <> pg_backend_pid() AND l.database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        ).scalar_one()
+    return bool(held)

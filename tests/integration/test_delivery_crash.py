@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import time
 import uuid
@@ -20,12 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from possync_gui.store import models as m
 from possync_gui.store.database import Database
 from tests.fakes.sync_world import REPO, child_env, cli
-from tests.integration.delivery_world import World, build_world
+from tests.integration.delivery_world import World, build_world, posting_in_progress
 
 ITEMS = 20_000
 PRODUCTS = 4_000
@@ -42,31 +41,6 @@ def _many_products(world: World) -> list[str]:
             ],
         )
     return skus
-
-
-def _holds_write_lock(db: Database) -> bool:
-    """Whether another connection is inside a writing transaction right now."""
-    if db.backend == "sqlite":
-        path = db.engine.url.database
-        assert path
-        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-            probe.execute("ROLLBACK")
-            return False
-        except sqlite3.OperationalError:
-            return True
-        finally:
-            probe.close()
-    with db.engine.connect() as conn:
-        held = conn.execute(
-            text(
-                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE c.relname = 'deliveries' AND l.mode = 'RowExclusiveLock' "
-                "AND l.pid <> pg_backend_pid()"
-            )
-        ).scalar_one()
-    return bool(held)
 
 
 def _state(world: World, reference: str) -> tuple[int, int, int]:
@@ -109,7 +83,7 @@ def test_killed_while_posting_leaves_all_or_nothing(db: Database, tmp_path: Path
         stderr=subprocess.DEVNULL,
     )
     try:
-        while child.poll() is None and not _holds_write_lock(db):
+        while child.poll() is None and not posting_in_progress(db):
             time.sleep(0.005)  # waiting for a state, not asserting a duration
         killed_inside = child.poll() is None
         child.send_signal(signal.SIGKILL)

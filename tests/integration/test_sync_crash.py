@@ -20,7 +20,6 @@ import asyncio
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,7 +27,6 @@ import pytest
 from sqlalchemy import select
 
 from possync_gui.domain.enums import MovementReason
-from possync_gui.domain.errors import SyncInProgressError
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult, SyncStatus
 from possync_gui.pos.base import POSAdapter
 from possync_gui.pos.custom import CustomAdapter
@@ -52,6 +50,7 @@ from tests.fakes.sync_world import (
     child_env,
     cli,
     sync,
+    sync_when_free,
 )
 
 KEY = "pos-crash-test"
@@ -190,14 +189,7 @@ def _assert_converged(store: Store, side: CustomSide, items: int) -> None:
 
 def _sync_once_free(facade: InventorySyncService, within: float = 30) -> InventorySyncResult:
     """Sync as soon as the dead run's lock is gone."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            return sync(facade, KEY)
-        except SyncInProgressError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    return sync_when_free(facade, KEY, within, pause=0.1)
 
 
 def _kill_mid_run(db: Database, held: str, after: int) -> tuple[Store, CustomSide]:

@@ -17,19 +17,16 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
-
 from possync_gui.domain.errors import PossyncError
-from possync_gui.store.database import Database
 from tests.fakes.sync_world import db_url
 from tests.faults.campaign.worker import Zygote
 from tests.faults.campaign.world import KEY, Convergence, FaultWorld, Tally, wait_lock_free
+from tests.integration.delivery_world import posting_in_progress
 
 #: ``possync sync`` exits 3 when another run holds the integration's lock.
 EXIT_RUNNING = 3
@@ -191,39 +188,12 @@ def _wait_inside(world: FaultWorld, zygote: Zygote, pid: int, within: float = 60
     transaction has begun writing); False when the child ended first."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if _writing(world.db):
+        if posting_in_progress(world.db):
             return True
         if zygote.poll(pid) is not None:
             return False
         time.sleep(0.003)
     return False
-
-
-def _writing(db: Database) -> bool:
-    """SQLite: a ``BEGIN IMMEDIATE`` of ours is refused. PostgreSQL: another session of this
-    database holds a row lock on ``deliveries`` (the posting inserts its delivery first)."""
-    if db.backend == "sqlite":
-        path = db.engine.url.database
-        assert path
-        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-            probe.execute("ROLLBACK")
-            return False
-        except sqlite3.OperationalError:
-            return True
-        finally:
-            probe.close()
-    with db.engine.connect() as conn:
-        held = conn.execute(
-            text(
-                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE c.relname = 'deliveries' AND l.mode = 'RowExclusiveLock' "
-                "AND l.pid <> pg_backend_pid() AND l.database = "
-                "(SELECT oid FROM pg_database WHERE datname = current_database())"
-            )
-        ).scalar_one()
-    return bool(held)
 
 
 def _calibrate(

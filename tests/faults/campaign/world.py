@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from possync_gui.domain.enums import MovementReason
-from possync_gui.domain.errors import SyncInProgressError
 from possync_gui.domain.sync import IntegrationRecord, InventorySyncResult
 from possync_gui.pos.base import POSAdapter
 from possync_gui.pos.custom import CustomAdapter
@@ -37,7 +36,7 @@ from tests.fakes.sync_world import (
     Spec,
     Store,
     add_integration,
-    sync,
+    sync_when_free,
 )
 
 KEY = "faults"
@@ -232,15 +231,7 @@ class FaultWorld:
 
     def clean_sync(self, within: float = 60) -> InventorySyncResult:
         """One ordinary full sync, as soon as no other run (or a dead one's lock) holds it."""
-        facade = self.facade()
-        deadline = time.monotonic() + within
-        while True:
-            try:
-                return sync(facade, KEY)
-            except SyncInProgressError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        return sync_when_free(self.facade(), KEY, within)
 
     def converge(self) -> Convergence:
         """A clean sync, then store, POS and base against ``expected`` for every item."""
